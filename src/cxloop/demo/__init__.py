@@ -1,0 +1,1 @@
+"""Deterministic synthetic company for the demo and the benchmarks."""

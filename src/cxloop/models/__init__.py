@@ -1,0 +1,1 @@
+"""Trained artefacts shipped in the package, and their loaders."""

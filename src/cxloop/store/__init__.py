@@ -1,0 +1,1 @@
+"""The one SQL store: schema, engine factory per dialect, repositories and migrations."""
