@@ -131,9 +131,11 @@ def timestamp(value: Any, default_zone: tzinfo) -> tuple[datetime, int]:
         try:
             moment = datetime.fromisoformat(cleaned.replace(" ", "T", 1) if " " in cleaned else cleaned)
         except ValueError:
-            raise ValueError(
-                f"{cleaned!r} is not an ISO-8601 time such as 2026-06-03T14:22:05+09:00"
-            ) from None
+            try:  # a bare date in a spreadsheet writing such as 2020.07.18 means local midnight
+                day = calendar_date(cleaned)
+            except ValueError:
+                raise ValueError(f"{cleaned!r} is not an ISO-8601 time such as 2026-06-03T14:22:05+09:00") from None
+            moment = datetime(day.year, day.month, day.day)
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=default_zone)
     offset = moment.utcoffset() or timedelta(0)

@@ -135,8 +135,12 @@ def accept_records(
         )
     logger.info(
         "batch %s: %s %s accepted, %s duplicates, %s rejected",
-        batch_id, len(inserted), kind.value, len(validated.accepted) - len(inserted), len(rejections),
-    )  # fmt: skip
+        batch_id,
+        len(inserted),
+        kind.value,
+        len(validated.accepted) - len(inserted),
+        len(rejections),
+    )
     return IntakeReceipt(
         batch_id=batch_id,
         kind=kind.value,

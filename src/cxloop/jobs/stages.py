@@ -15,9 +15,16 @@ from cxloop.store.customers import CUSTOMER_ATTRIBUTES
 _INTERACTION_FIELDS = {
     RecordKind.EVENTS: ("type", "channel", "value", "currency", "journey_stage", "properties"),
     RecordKind.FEEDBACK: (
-        "channel", "text", "rating", "survey_type", "score", "journey_stage", "product", "order_id",
+        "channel",
+        "text",
+        "rating",
+        "survey_type",
+        "score",
+        "journey_stage",
+        "product",
+        "order_id",
     ),
-}  # fmt: skip
+}
 
 
 def _datetime(value: Any) -> datetime | None:
@@ -65,9 +72,7 @@ def _choose_customer(item: PipelineItem, known: dict[str, str]) -> str | None:
     return matches[0][1] if matches else None
 
 
-def _identity_row(
-    identifier: Identifier, customer_id: str, item: PipelineItem, ctx: StageContext
-) -> dict[str, Any]:
+def _identity_row(identifier: Identifier, customer_id: str, item: PipelineItem, ctx: StageContext) -> dict[str, Any]:
     return {
         "id": new_id(),
         "customer_id": customer_id,
@@ -101,8 +106,13 @@ def identify(batch: list[PipelineItem], ctx: StageContext) -> list[PipelineItem]
         has_valid = any(i.is_valid for i in item.identifiers)
         if customer_id is None and (has_valid or item.kind is RecordKind.CUSTOMERS):
             customer_id = new_id()
-            row = {"id": customer_id, "created_at": ctx.now, "updated_at": ctx.now, "source": item.source,
-                   "batch_id": item.batch_id}  # fmt: skip
+            row = {
+                "id": customer_id,
+                "created_at": ctx.now,
+                "updated_at": ctx.now,
+                "source": item.source,
+                "batch_id": item.batch_id,
+            }
             created[customer_id] = row
             new_customers.append(row)
         item.customer_id = customer_id
@@ -140,8 +150,10 @@ def _fill_missing_columns(rows: list[dict[str, Any]], columns: tuple[str, ...]) 
 
 def store_records(batch: list[PipelineItem], ctx: StageContext) -> list[PipelineItem]:
     """Write the event and feedback rows built by the earlier stages."""
-    for kind, insert in ((RecordKind.EVENTS, interaction_repo.insert_events),
-                         (RecordKind.FEEDBACK, interaction_repo.insert_feedback)):  # fmt: skip
+    for kind, insert in (
+        (RecordKind.EVENTS, interaction_repo.insert_events),
+        (RecordKind.FEEDBACK, interaction_repo.insert_feedback),
+    ):
         rows = [item.row for item in batch if item.kind is kind]
         columns = tuple({column for row in rows for column in row})
         _fill_missing_columns(rows, columns)

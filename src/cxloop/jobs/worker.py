@@ -64,7 +64,7 @@ class Worker:
         now = intake_repo.utc_now()
         ctx = StageContext(conn=conn, dialect=self.store.dialect, settings=self.settings, now=now)
         done = self.pipeline.run(items, ctx)
-        intake_repo.mark_done(conn, {item.intake_id: item.record_id for item in done}, now)
+        intake_repo.mark_done(conn, self.store.dialect, {item.intake_id: item.record_id for item in done}, now)
 
     def _process_one_by_one(self) -> int:
         """Isolate the record that broke a batch: each record gets its own transaction, and a failing

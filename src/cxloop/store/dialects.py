@@ -49,6 +49,13 @@ class StoreDialect:
         """Pending intake rows for this worker, oldest first, locked for the current transaction."""
         raise NotImplementedError
 
+    def bulk_update(
+        self, conn: sa.Connection, table: sa.Table, key: str, rows: Sequence[Mapping[str, Any]], **constants: Any
+    ) -> None:
+        """Set per-row values (every key of `rows` except `key`) and `constants` on the rows whose
+        `key` matches, in one set-based statement."""
+        raise NotImplementedError
+
     def lock_identity_keys(self, conn: sa.Connection, keys: Sequence[str]) -> None:
         """Serialize identity linking on these keys against other workers until the transaction ends."""
 
@@ -118,6 +125,31 @@ class DuckDBDialect(StoreDialect):
         query = sa.select(table).where(table.c.status == "pending").order_by(table.c.id).limit(limit)
         return list(conn.execute(query))
 
+    def bulk_update(
+        self, conn: sa.Connection, table: sa.Table, key: str, rows: Sequence[Mapping[str, Any]], **constants: Any
+    ) -> None:
+        import pyarrow as pa
+
+        if not rows:
+            return
+        columns = _column_values(table, rows)
+        view = f"_changes_{table.name}_{threading.get_ident()}"
+        raw = conn.connection.dbapi_connection
+        assert raw is not None
+        raw.register(view, pa.table({name: pa.array(values) for name, values in columns.items()}))
+        try:
+            assignments = [f'"{c}" = changes."{c}"' for c in columns if c != key]
+            assignments += [f'"{c}" = :{c}' for c in constants]
+            conn.execute(
+                sa.text(
+                    f'UPDATE "{table.name}" SET {", ".join(assignments)} FROM "{view}" AS changes '
+                    f'WHERE "{table.name}"."{key}" = changes."{key}"'
+                ),
+                constants,
+            )
+        finally:
+            raw.unregister(view)
+
 
 _PG_ARRAY_TYPES: list[tuple[type[sa.types.TypeEngine[Any]], str]] = [
     (sa.Boolean, "boolean"),
@@ -183,6 +215,25 @@ class PostgresDialect(StoreDialect):
         )
         return list(conn.execute(query))
 
+    def bulk_update(
+        self, conn: sa.Connection, table: sa.Table, key: str, rows: Sequence[Mapping[str, Any]], **constants: Any
+    ) -> None:
+        if not rows:
+            return
+        columns = _column_values(table, rows)
+        names = list(columns)
+        arrays = ", ".join(f"%({n})s::{_pg_element_type(table.c[n])}[]" for n in names)
+        assignments = [f'"{c}" = changes."{c}"' for c in names if c != key]
+        assignments += [f'"{c}" = %(const_{c})s' for c in constants]
+        params = {**columns, **{f"const_{c}": v for c, v in constants.items()}}
+        quoted = ", ".join(f'"{n}"' for n in names)
+        conn.exec_driver_sql(
+            f'UPDATE "{table.name}" SET {", ".join(assignments)} '
+            f"FROM unnest({arrays}) AS changes({quoted}) "
+            f'WHERE "{table.name}"."{key}" = changes."{key}"',
+            params,
+        )
+
     def lock_identity_keys(self, conn: sa.Connection, keys: Sequence[str]) -> None:
         # Hash keys into a bounded set of advisory locks, taken in sorted order so two workers can
         # never deadlock; the bound keeps us far below max_locks_per_transaction.
@@ -203,6 +254,4 @@ def dialect_for(url: sa.URL) -> StoreDialect:
         return PostgresDialect()
     from cxloop.errors import ConfigurationError
 
-    raise ConfigurationError(
-        f"unsupported database URL scheme {backend!r}: use duckdb:///path or postgresql://..."
-    )
+    raise ConfigurationError(f"unsupported database URL scheme {backend!r}: use duckdb:///path or postgresql://...")

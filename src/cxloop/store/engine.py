@@ -79,8 +79,7 @@ class Store:
         except sa.exc.DBAPIError as exc:
             if _is_lock_error(exc):
                 raise StoreUnavailable(
-                    f"the DuckDB file {self.url.database} is held by another process "
-                    "(a running cxloop server?)"
+                    f"the DuckDB file {self.url.database} is held by another process (a running cxloop server?)"
                 ) from exc
             raise
 

@@ -109,21 +109,12 @@ def claim(conn: sa.Connection, dialect: StoreDialect, limit: int) -> list[sa.Row
     return dialect.claim_pending(conn, intake_records, limit)
 
 
-def mark_done(conn: sa.Connection, record_ids: dict[str, str | None], processed_at: datetime) -> None:
+def mark_done(
+    conn: sa.Connection, dialect: StoreDialect, record_ids: dict[str, str | None], processed_at: datetime
+) -> None:
     """Mark intake rows done, remembering which domain row each produced."""
-    if not record_ids:
-        return
-    by_record = sa.case(record_ids, value=intake_records.c.id)
-    conn.execute(
-        intake_records.update()
-        .where(intake_records.c.id.in_(list(record_ids)))
-        .values(
-            status=IntakeStatus.DONE.value,
-            processed_at=processed_at,
-            record_id=by_record,
-            attempts=intake_records.c.attempts + 1,
-        )
-    )
+    rows = [{"id": intake_id, "record_id": record_id} for intake_id, record_id in record_ids.items()]
+    dialect.bulk_update(conn, intake_records, "id", rows, status=IntakeStatus.DONE.value, processed_at=processed_at)
 
 
 def record_failure(conn: sa.Connection, intake_id: str, error: str, *, max_attempts: int) -> None:
@@ -135,9 +126,7 @@ def record_failure(conn: sa.Connection, intake_id: str, error: str, *, max_attem
         .values(
             attempts=attempts,
             last_error=error[:2000],
-            status=sa.case(
-                (attempts >= max_attempts, IntakeStatus.FAILED.value), else_=IntakeStatus.PENDING.value
-            ),
+            status=sa.case((attempts >= max_attempts, IntakeStatus.FAILED.value), else_=IntakeStatus.PENDING.value),
             processed_at=utc_now(),
         )
     )

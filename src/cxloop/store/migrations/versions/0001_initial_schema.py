@@ -193,14 +193,10 @@ def upgrade() -> None:
         sa.Column("processed_at", sa.DateTime(), nullable=True),
         sa.Column("record_id", sa.String(length=26), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_intake_records")),
-        sa.UniqueConstraint(
-            "kind", "source", "external_id", name=op.f("uq_intake_records_kind_source_external_id")
-        ),
+        sa.UniqueConstraint("kind", "source", "external_id", name=op.f("uq_intake_records_kind_source_external_id")),
     )
     _create_postgres_index(op.f("ix_intake_records_batch_id"), "intake_records", ["batch_id"], unique=False)
-    _create_postgres_index(
-        op.f("ix_intake_records_status_id"), "intake_records", ["status", "id"], unique=False
-    )
+    _create_postgres_index(op.f("ix_intake_records_status_id"), "intake_records", ["status", "id"], unique=False)
     op.create_table(
         "team_members",
         sa.Column("team_id", sa.String(length=26), nullable=False),

@@ -1,0 +1,5 @@
+"""`python -m cxloop` runs the CLI."""
+
+from cxloop.cli import main
+
+main()

@@ -1,0 +1,114 @@
+"""Reading feedback for the inbox: filters, search, pages, and one item in full."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from cxloop.store.tables import customers, feedback, intake_records
+
+PAGE_SIZES = (25, 50, 100)
+
+
+@dataclass(frozen=True, slots=True)
+class InboxFilter:
+    channel: str | None = None
+    language: str | None = None
+    survey_type: str | None = None
+    source: str | None = None
+    customer_id: str | None = None
+    search: str | None = None
+    occurred_from: datetime | None = None
+    occurred_to: datetime | None = None
+
+    def conditions(self) -> list[sa.ColumnElement[bool]]:
+        found: list[sa.ColumnElement[bool]] = []
+        for column, value in (
+            (feedback.c.channel, self.channel),
+            (feedback.c.language, self.language),
+            (feedback.c.survey_type, self.survey_type),
+            (feedback.c.source, self.source),
+            (feedback.c.customer_id, self.customer_id),
+        ):
+            if value:
+                found.append(column == value)
+        if self.search:
+            # Bound parameter with LIKE wildcards escaped: user text never becomes SQL or a pattern.
+            escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            found.append(feedback.c.text.ilike(f"%{escaped}%", escape="\\"))
+        if self.occurred_from:
+            found.append(feedback.c.occurred_at >= self.occurred_from)
+        if self.occurred_to:
+            found.append(feedback.c.occurred_at < self.occurred_to)
+        return found
+
+
+def list_feedback(conn: sa.Connection, where: InboxFilter, *, page: int, page_size: int) -> dict[str, Any]:
+    """One page of feedback, newest first, with the total that matches."""
+    conditions = where.conditions()
+    total = conn.execute(sa.select(sa.func.count()).select_from(feedback).where(*conditions)).scalar_one()
+    query = (
+        sa.select(
+            feedback.c.id,
+            feedback.c.occurred_at,
+            feedback.c.channel,
+            feedback.c.source,
+            feedback.c.language,
+            feedback.c.survey_type,
+            feedback.c.score,
+            feedback.c.rating,
+            sa.func.substr(feedback.c.text, 1, 280).label("excerpt"),
+            feedback.c.customer_id,
+            customers.c.name.label("customer_name"),
+        )
+        .select_from(feedback.outerjoin(customers, customers.c.id == feedback.c.customer_id))
+        .where(*conditions)
+        .order_by(feedback.c.occurred_at.desc(), feedback.c.id.desc())
+        .limit(page_size)
+        .offset((page - 1) * page_size)
+    )
+    items = [dict(r) for r in conn.execute(query).mappings()]
+    return {"items": items, "total": int(total), "page": page, "page_size": page_size}
+
+
+def get_feedback(conn: sa.Connection, feedback_id: str) -> dict[str, Any] | None:
+    row = conn.execute(sa.select(feedback).where(feedback.c.id == feedback_id)).mappings().first()
+    if row is None:
+        return None
+    item = dict(row)
+    item["customer"] = None
+    if item["customer_id"]:
+        customer = (
+            conn.execute(
+                sa.select(customers.c.id, customers.c.name, customers.c.tier).where(
+                    customers.c.id == item["customer_id"]
+                )
+            )
+            .mappings()
+            .first()
+        )
+        item["customer"] = dict(customer) if customer else None
+    intake = (
+        conn.execute(
+            sa.select(intake_records.c.status, intake_records.c.received_at, intake_records.c.processed_at).where(
+                intake_records.c.record_id == feedback_id
+            )
+        )
+        .mappings()
+        .first()
+    )
+    item["intake"] = dict(intake) if intake else None
+    return item
+
+
+def facet_values(conn: sa.Connection) -> dict[str, list[str]]:
+    """Distinct sources and languages present, for the inbox filter menus."""
+    return {
+        name: [
+            str(v) for (v,) in conn.execute(sa.select(sa.distinct(column)).where(column.is_not(None)).order_by(column))
+        ]
+        for name, column in (("source", feedback.c.source), ("language", feedback.c.language))
+    }

@@ -1,0 +1,101 @@
+"""Read API: overview, feedback, customers, pipeline status and batches. Pages call the same functions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from cxloop.analytics.overview import PERIODS, overview
+from cxloop.domain import FeedbackChannel, Language, SurveyType
+from cxloop.errors import InvalidInput, NotFound
+from cxloop.store import inbox, profiles
+from cxloop.store import intake as intake_repo
+from cxloop.web.deps import ReadPrincipal, StoreDep
+
+router = APIRouter(tags=["read"])
+
+
+@router.get("/overview", summary="Feedback and event volumes by channel")
+def get_overview(
+    store: StoreDep, _: ReadPrincipal, days: Annotated[int, Query(ge=1, le=365)] = 30
+) -> dict[str, Any]:
+    if days not in PERIODS:
+        raise InvalidInput(f"days must be one of {', '.join(map(str, PERIODS))}")
+    with store.read() as conn:
+        return overview(conn, days=days)
+
+
+@router.get("/feedback", summary="Search and page through feedback")
+def list_feedback(
+    store: StoreDep,
+    _: ReadPrincipal,
+    channel: FeedbackChannel | None = None,
+    language: Language | None = None,
+    survey_type: SurveyType | None = None,
+    source: Annotated[str | None, Query(max_length=100)] = None,
+    customer_id: Annotated[str | None, Query(max_length=26)] = None,
+    q: Annotated[str | None, Query(max_length=200, description="Text contains")] = None,
+    occurred_from: datetime | None = None,
+    occurred_to: datetime | None = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    where = inbox.InboxFilter(
+        channel=channel,
+        language=language,
+        survey_type=survey_type,
+        source=source,
+        customer_id=customer_id,
+        search=q,
+        occurred_from=occurred_from,
+        occurred_to=occurred_to,
+    )
+    with store.read() as conn:
+        return inbox.list_feedback(conn, where, page=page, page_size=page_size)
+
+
+@router.get("/feedback/{feedback_id}", summary="One feedback item")
+def get_feedback(feedback_id: str, store: StoreDep, _: ReadPrincipal) -> dict[str, Any]:
+    with store.read() as conn:
+        item = inbox.get_feedback(conn, feedback_id)
+    if item is None:
+        raise NotFound(f"no feedback with id {feedback_id}")
+    return item
+
+
+@router.get("/customers", summary="Search customers by any identifier or name")
+def list_customers(
+    store: StoreDep,
+    _: ReadPrincipal,
+    q: Annotated[str | None, Query(max_length=200)] = None,
+    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> dict[str, Any]:
+    with store.read() as conn:
+        return profiles.list_customers(conn, search=q, page=page, page_size=page_size)
+
+
+@router.get("/customers/{customer_id}", summary="A customer's profile and cross-channel timeline")
+def get_customer(customer_id: str, store: StoreDep, _: ReadPrincipal) -> dict[str, Any]:
+    with store.read() as conn:
+        profile = profiles.get_profile(conn, customer_id)
+    if profile is None:
+        raise NotFound(f"no customer with id {customer_id}")
+    return profile
+
+
+@router.get("/status", summary="Intake queue and processing status")
+def get_status(store: StoreDep, _: ReadPrincipal) -> dict[str, Any]:
+    with store.read() as conn:
+        return intake_repo.queue_summary(conn)
+
+
+@router.get("/batches/{batch_id}", summary="One ingestion batch: counts, rejections, processing status")
+def get_batch(batch_id: str, store: StoreDep, _: ReadPrincipal) -> dict[str, Any]:
+    with store.read() as conn:
+        batch = intake_repo.find_batch(conn, batch_id)
+        if batch is None:
+            raise NotFound(f"no ingestion batch with id {batch_id}")
+        return {**batch, "processing": intake_repo.batch_progress(conn, batch_id)}

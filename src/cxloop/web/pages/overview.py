@@ -1,0 +1,32 @@
+"""The overview page: volumes over time by channel."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from cxloop.analytics.overview import PERIODS, overview
+from cxloop.web.charts import stacked_bars
+from cxloop.web.deps import CurrentUser, StoreDep
+from cxloop.web.rendering import render
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/")
+def overview_page(
+    request: Request, user: CurrentUser, store: StoreDep, days: Annotated[int, Query(ge=1, le=365)] = 30
+) -> Response:
+    request.state.user = user
+    days = days if days in PERIODS else 30
+    with store.read() as conn:
+        data = overview(conn, days=days)
+    charts = {
+        "feedback": stacked_bars(data["feedback_by_channel"], label="feedback"),
+        "events": stacked_bars(data["events_by_channel"], label="events"),
+    }
+    return render(
+        request, "overview.html", {"data": data, "charts": charts, "periods": PERIODS, "days": days}
+    )

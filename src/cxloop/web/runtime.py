@@ -1,0 +1,71 @@
+"""What a running server owns: the store, the embedded worker thread, and its announcement file.
+
+The announcement (`<data_dir>/server.json`, readable only by its owner) tells CLI commands where the
+server listens and which control token to use, so they go through its API instead of failing on the
+DuckDB file lock.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import threading
+from contextlib import suppress
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from cxloop.config import Settings
+from cxloop.jobs.worker import Worker
+from cxloop.store import migrate
+from cxloop.store.engine import Store
+
+logger = logging.getLogger(__name__)
+
+
+class ServerRuntime:
+    def __init__(self, settings: Settings, store: Store, *, run_worker: bool) -> None:
+        self.settings = settings
+        self.store = store
+        self.run_worker = run_worker
+        self.control_token = "cxc_" + secrets.token_urlsafe(32)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._announced: Path | None = None
+
+    def start(self, base_url: str | None) -> None:
+        if self.store.is_embedded:
+            migrate.upgrade(self.store)  # the server owns the file, so it keeps the schema current
+        elif not migrate.is_up_to_date(self.store):
+            from cxloop.errors import ConfigurationError
+
+            raise ConfigurationError("the PostgreSQL schema is not current: run `cxloop db upgrade` first")
+        if self.run_worker:
+            worker = Worker(self.store, self.settings)
+            self._thread = threading.Thread(
+                target=worker.run_forever, args=(self._stop,), name="cxloop-worker"
+            )
+            self._thread.daemon = True
+            self._thread.start()
+        if base_url and self.store.is_embedded:
+            self._announce(base_url)
+
+    def _announce(self, base_url: str) -> None:
+        path = self.settings.server_file
+        path.parent.mkdir(parents=True, exist_ok=True)
+        body: dict[str, Any] = {"url": base_url, "pid": os.getpid(), "control_token": self.control_token}
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(orjson.dumps(body))
+        self._announced = path
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        if self._announced is not None:
+            with suppress(FileNotFoundError):
+                self._announced.unlink()
+        self.store.dispose()

@@ -1,0 +1,1 @@
+"""Helpers the test suite shares: a throwaway PostgreSQL server and headless Chromium."""
