@@ -49,6 +49,11 @@ have_chromium() {
     [[ -x "$CHROMIUM_PATH" ]]
 }
 
+# Without a Hangul font, Korean pages render as empty boxes in headless screenshots.
+have_hangul_font() {
+    fc-list :lang=ko 2>/dev/null | grep -q .
+}
+
 want_postgres=0
 want_chromium=0
 if (( $# == 0 )); then
@@ -70,6 +75,9 @@ if (( want_postgres )) && ! have_postgres; then
 fi
 if (( want_chromium )) && ! have_chromium; then
     missing+=(chromium)
+fi
+if (( want_chromium )) && ! have_hangul_font; then
+    missing+=(fonts-nanum)
 fi
 (( ${#missing[@]} == 0 )) && exit 0
 

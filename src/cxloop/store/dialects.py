@@ -8,7 +8,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 import orjson
@@ -82,8 +82,10 @@ class DuckDBDialect(StoreDialect):
     def __init__(self) -> None:
         self._write_lock = threading.RLock()
 
-    def write_guard(self) -> contextlib.AbstractContextManager[None]:
-        return self._write_lock
+    @contextlib.contextmanager
+    def write_guard(self) -> Iterator[None]:
+        with self._write_lock:
+            yield
 
     def bulk_insert(
         self,

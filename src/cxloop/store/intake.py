@@ -81,7 +81,7 @@ def find_batch_by_idempotency_key(conn: sa.Connection, key: str) -> dict[str, An
 
 def batch_progress(conn: sa.Connection, batch_id: str) -> dict[str, Any]:
     """Processing status counts of one batch, and its failed records with their errors."""
-    counts = dict(
+    counts: dict[str, int] = dict(
         conn.execute(
             sa.select(intake_records.c.status, sa.func.count())
             .where(intake_records.c.batch_id == batch_id)

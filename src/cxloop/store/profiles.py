@@ -10,15 +10,22 @@ from cxloop.identity.identifiers import normalize_email, normalize_phone
 from cxloop.store.tables import customer_identities, customers, events, feedback
 
 
-def _matching_customer_ids(search: str) -> sa.Select[Any]:
+def _matching_customer_ids(search: str) -> sa.CompoundSelect[Any]:
     """Customers with an identifier equal to the (normalized) search text, or a name containing it."""
     candidates = {search.strip(), search.strip().lower()}
     for normalize in (normalize_email, normalize_phone):
         identifier = normalize(search)
         if identifier.is_valid:
             candidates.add(identifier.value)
-    by_identifier = sa.select(customer_identities.c.customer_id).where(customer_identities.c.value.in_(candidates))
     escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    matches = [customer_identities.c.value.in_(candidates)]
+    if len(search.strip()) >= 4:
+        # Agents type fragments: part of an e-mail, or the last digits of a phone number.
+        matches.append(customer_identities.c.value.ilike(f"%{escaped}%", escape="\\"))
+        digits = "".join(ch for ch in search if ch.isdigit()).lstrip("0")
+        if len(digits) >= 4:
+            matches.append(customer_identities.c.value.like(f"%{digits}%"))
+    by_identifier = sa.select(customer_identities.c.customer_id).where(sa.or_(*matches))
     by_name = sa.select(customers.c.id).where(customers.c.name.ilike(f"%{escaped}%", escape="\\"))
     return sa.union(by_identifier, by_name)
 

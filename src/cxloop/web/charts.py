@@ -13,7 +13,7 @@ _W, _H, _LEFT, _BOTTOM, _TOP = 720, 220, 44, 26, 8
 def _nice_ceiling(value: int) -> int:
     if value <= 5:
         return 5
-    magnitude = 10 ** (len(str(value)) - 1)
+    magnitude: int = 10 ** (len(str(value)) - 1)
     for step in (1, 2, 5, 10):
         if value <= step * magnitude:
             return step * magnitude
@@ -40,7 +40,7 @@ def stacked_bars(chart: VolumeChart, *, label: str) -> Markup:
         )
     for i, day in enumerate(chart.buckets):
         x = _LEFT + i * slot + (slot - bar) / 2
-        base = _TOP + plot_h
+        base = float(_TOP + plot_h)
         for colour, series in zip(PALETTE * 4, chart.series, strict=False):
             value = series.values[i]
             if not value:
