@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import secrets
 from pathlib import Path
 from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from cxloop.errors import ConfigurationError
@@ -45,6 +48,15 @@ class Settings(BaseSettings):
     # Timestamps sent without an offset are read in this zone.
     default_timezone: str = "Asia/Seoul"
 
+    @field_validator("default_timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Seoul") from None
+        return value
+
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:
         if self.environment == "production" and self.secret_key == _PLACEHOLDER_SECRET:
@@ -67,6 +79,19 @@ class Settings(BaseSettings):
     @property
     def runs_embedded_worker(self) -> bool:
         return self.is_embedded if self.embedded_worker is None else self.embedded_worker
+
+    def session_secret(self) -> str:
+        """The key that signs session cookies. Without CXLOOP_SECRET_KEY (outside production), a random
+        key is made once per data directory, so no two installations share a known key."""
+        if self.secret_key != _PLACEHOLDER_SECRET:
+            return self.secret_key
+        path = self.data_dir / ".session-secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(secrets.token_urlsafe(48))
+        return path.read_text().strip()
 
     @property
     def server_file(self) -> Path:

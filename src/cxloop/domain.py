@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 from enum import StrEnum
@@ -131,7 +132,8 @@ class Language(StrEnum):
     OTHER = "other"
 
 
-_CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+# RFC 4648 base32 digits translated to Crockford's, whose sort order matches the numeric order.
+_TO_CROCKFORD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", "0123456789ABCDEFGHJKMNPQRSTVWXYZ")
 
 
 def new_id() -> str:
@@ -141,8 +143,5 @@ def new_id() -> str:
     rows (a case pointing at the feedback that opened it) before anything is written, on any dialect.
     """
     value = (time.time_ns() // 1_000_000) << 80 | int.from_bytes(os.urandom(10), "big")
-    chars = []
-    for _ in range(26):
-        chars.append(_CROCKFORD[value & 31])
-        value >>= 5
-    return "".join(reversed(chars))
+    # 26 base32 digits carry 130 bits: the 128-bit value behind two zero bits, padded to 20 bytes.
+    return base64.b32encode((value << 30).to_bytes(20, "big")).decode()[:26].translate(_TO_CROCKFORD)

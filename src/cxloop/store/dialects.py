@@ -98,6 +98,13 @@ class DuckDBDialect(StoreDialect):
     ) -> list[tuple[Any, ...]]:
         import pyarrow as pa
 
+        if skip_conflicts_on:
+            # The anti-join below only sees stored rows; a key repeated within this call would pass it
+            # twice and break the unique constraint, where PostgreSQL's ON CONFLICT keeps the first.
+            unique: dict[tuple[Any, ...], Mapping[str, Any]] = {}
+            for row in rows:
+                unique.setdefault(tuple(row.get(c) for c in skip_conflicts_on), row)
+            rows = list(unique.values())
         if not rows:
             return []
         columns = _column_values(table, rows)
@@ -109,19 +116,31 @@ class DuckDBDialect(StoreDialect):
         try:
             names = ", ".join(f'"{n}"' for n in columns)
             sql = f'INSERT INTO "{table.name}" ({names}) SELECT {names} FROM "{view}" AS incoming'
+            stored: set[tuple[Any, ...]] = set()
             if skip_conflicts_on:
                 # An anti-join instead of ON CONFLICT: DuckDB's ON CONFLICT slows down as the table
                 # grows (2 s per 10k rows at 50k stored), the anti-join stays flat. Writes are
-                # serialized in this process, so no other writer can slip in between.
+                # serialized in this process, so no other writer can slip in between the two steps.
+                keys = ", ".join(f'incoming."{c}"' for c in skip_conflicts_on)
                 match = " AND ".join(f'stored."{c}" = incoming."{c}"' for c in skip_conflicts_on)
-                sql += f' WHERE NOT EXISTS (SELECT 1 FROM "{table.name}" AS stored WHERE {match})'
-            if returning:
-                sql += " RETURNING " + ", ".join(f'"{n}"' for n in returning)
-                return [tuple(r) for r in conn.exec_driver_sql(sql).fetchall()]
+                exists = f'EXISTS (SELECT 1 FROM "{table.name}" AS stored WHERE {match})'
+                stored = {
+                    tuple(r) for r in conn.exec_driver_sql(f'SELECT {keys} FROM "{view}" AS incoming WHERE {exists}')
+                }
+                sql += f" WHERE NOT {exists}"
             conn.exec_driver_sql(sql)
-            return []
         finally:
             raw.unregister(view)
+        # Derived from the input rather than RETURNING, whose rows are slow to fetch through the driver.
+        return (
+            [
+                tuple(row[c] for c in returning)
+                for row in rows
+                if not stored or tuple(row[c] for c in skip_conflicts_on) not in stored
+            ]
+            if returning
+            else []
+        )
 
     def claim_pending(self, conn: sa.Connection, table: sa.Table, limit: int) -> list[sa.Row[Any]]:
         query = sa.select(table).where(table.c.status == "pending").order_by(table.c.id).limit(limit)
