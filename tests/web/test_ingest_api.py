@@ -63,3 +63,17 @@ def test_repeated_external_id_and_idempotency_key_never_duplicate(
     replay = client.post("/api/v1/feedback", json=[_feedback(7)], headers=keyed).json()
     assert replay["replayed"] is True and replay["batch_id"] == one["batch_id"]
     assert _count(store, "intake_records") == 2
+
+
+def test_each_record_status_is_visible_through_the_api(
+    client: TestClient, store: Store, settings: Any, ingest_headers: dict[str, str]
+) -> None:
+    client.post("/api/v1/feedback", json=[_feedback(5)], headers=ingest_headers)
+    queued = client.get("/api/v1/intake/feedback/callcenter/T-5", headers=ingest_headers).json()
+    assert queued["status"] == "pending" and queued["record_id"] is None
+    Worker(store, settings).run_until_idle()
+    done = client.get("/api/v1/intake/feedback/callcenter/T-5", headers=ingest_headers).json()
+    assert done["status"] == "done"
+    assert client.get(f"/api/v1/feedback/{done['record_id']}", headers=ingest_headers).json()["external_id"] == "T-5"
+    missing = client.get("/api/v1/intake/feedback/callcenter/nope", headers=ingest_headers)
+    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"

@@ -175,3 +175,30 @@ def queue_summary(conn: sa.Connection) -> dict[str, Any]:
         "oldest_pending_received_at": oldest.isoformat() if oldest else None,
         "recent_errors": [dict(r) for r in errors],
     }
+
+
+def record_status(conn: sa.Connection, kind: str, source: str, external_id: str) -> dict[str, Any] | None:
+    """Where one submitted record is: queued, processed (and into which row) or failed, and why."""
+    row = (
+        conn.execute(
+            sa.select(
+                intake_records.c.kind,
+                intake_records.c.source,
+                intake_records.c.external_id,
+                intake_records.c.batch_id,
+                intake_records.c.status,
+                intake_records.c.attempts,
+                intake_records.c.last_error,
+                intake_records.c.received_at,
+                intake_records.c.processed_at,
+                intake_records.c.record_id,
+            ).where(
+                intake_records.c.kind == kind,
+                intake_records.c.source == source,
+                intake_records.c.external_id == external_id,
+            )
+        )
+        .mappings()
+        .first()
+    )
+    return dict(row) if row else None

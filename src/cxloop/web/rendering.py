@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -31,7 +33,17 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
     from cxloop.web.deps import csrf_token
 
     locale = locale_of(request)
+    zone = ZoneInfo(request.app.state.settings.default_timezone)
+
+    def local(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
+        """A stored UTC time in the business's zone, as people there read it."""
+        if moment is None:
+            return "—"
+        return moment.replace(tzinfo=UTC).astimezone(zone).strftime(fmt)
+
     base = {
+        "local": local,
+        "zone_name": zone.key,
         "request": request,
         "t": translator(locale),
         "locale": locale,

@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query
 
 from cxloop.analytics.overview import PERIODS, overview
-from cxloop.domain import FeedbackChannel, Language, SurveyType
+from cxloop.domain import FeedbackChannel, Language, RecordKind, SurveyType
 from cxloop.errors import InvalidInput, NotFound
 from cxloop.store import inbox, profiles
 from cxloop.store import intake as intake_repo
@@ -18,9 +18,7 @@ router = APIRouter(tags=["read"])
 
 
 @router.get("/overview", summary="Feedback and event volumes by channel")
-def get_overview(
-    store: StoreDep, _: ReadPrincipal, days: Annotated[int, Query(ge=1, le=365)] = 30
-) -> dict[str, Any]:
+def get_overview(store: StoreDep, _: ReadPrincipal, days: Annotated[int, Query(ge=1, le=365)] = 30) -> dict[str, Any]:
     if days not in PERIODS:
         raise InvalidInput(f"days must be one of {', '.join(map(str, PERIODS))}")
     with store.read() as conn:
@@ -99,3 +97,14 @@ def get_batch(batch_id: str, store: StoreDep, _: ReadPrincipal) -> dict[str, Any
         if batch is None:
             raise NotFound(f"no ingestion batch with id {batch_id}")
         return {**batch, "processing": intake_repo.batch_progress(conn, batch_id)}
+
+
+@router.get("/intake/{kind}/{source}/{external_id}", summary="Processing status of one submitted record")
+def get_record_status(
+    kind: RecordKind, source: str, external_id: str, store: StoreDep, _: ReadPrincipal
+) -> dict[str, Any]:
+    with store.read() as conn:
+        status = intake_repo.record_status(conn, kind.value, source, external_id)
+    if status is None:
+        raise NotFound(f"no {kind.value} record {external_id!r} from source {source!r} was received")
+    return status
