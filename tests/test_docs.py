@@ -49,7 +49,9 @@ def _dynamic_keys() -> set[str]:
         "channel": FeedbackChannel, "language": Language, "stage": JourneyStage, "kind": RecordKind,
     }  # fmt: skip
     keys = {f"{prefix}.{member.value}" for prefix, enum in families.items() for member in enum}
+    keys |= {f"channel.{c.value}" for c in EventChannel}
     keys |= {f"feedback.status.{s}" for s in ("pending", "done", "failed")}
+    keys |= {"login.failed", "login.locked"}
     keys |= {f"identity.{k}" for k in ("email", "phone", "external_id", "device_id", "social_handle")}
     return keys
 

@@ -96,9 +96,7 @@ def authenticate_token(store: Store, secret: str) -> TokenPrincipal:
         raise AuthenticationRequired("invalid or revoked API token")
     if token["expires_at"] is not None and token["expires_at"] <= now:
         raise AuthenticationRequired("this API token has expired")
-    return TokenPrincipal(
-        token["id"], token["name"], frozenset(TokenScope(s) for s in token["scopes"].split(","))
-    )
+    return TokenPrincipal(token["id"], token["name"], frozenset(TokenScope(s) for s in token["scopes"].split(",")))
 
 
 def hash_password(password: str) -> str:
@@ -136,7 +134,7 @@ def create_user(
 
 def authenticate_password(store: Store, email: str, password: str) -> dict[str, Any]:
     """The user for these credentials. Repeated failures lock the account for a while."""
-    failure = AuthenticationRequired("wrong e-mail or password")
+    failure = AuthenticationRequired("wrong e-mail or password", details={"reason": "failed"})
     now = utc_now()
     with store.write() as conn:
         user = accounts.find_user_by_email(conn, email.strip().lower())
@@ -144,7 +142,9 @@ def authenticate_password(store: Store, email: str, password: str) -> dict[str, 
             _hasher.hash(password)  # same cost as a real check, so timing does not reveal accounts
             raise failure
         if user["locked_until"] is not None and user["locked_until"] > now:
-            raise AuthenticationRequired("too many failed attempts; try again in a few minutes")
+            raise AuthenticationRequired(
+                "too many failed attempts; try again in a few minutes", details={"reason": "locked"}
+            )
         try:
             _hasher.verify(user["password_hash"], password)
         except (VerificationError, InvalidHashError):

@@ -146,7 +146,7 @@ def _parse_feedback(raw: Mapping[str, Any], out: dict[str, Any], zone: tzinfo, m
             raise _RecordError("survey_type", "is required when a score is given (nps, csat or ces)")
         low, high = SURVEY_SCALES[SurveyType(out["survey_type"])]
         try:
-            out["score"] = _p("score", f.integer, raw["score"], low=low, high=high)
+            out["score"] = f.integer(raw["score"], low=low, high=high)
         except ValueError as exc:
             raise _RecordError("score", f"{exc} for {out['survey_type'].upper()}") from None
     elif survey is not None:

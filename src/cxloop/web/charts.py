@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from markupsafe import Markup, escape
 
 from cxloop.analytics.overview import VolumeChart
@@ -11,16 +13,16 @@ _W, _H, _LEFT, _BOTTOM, _TOP = 720, 220, 44, 26, 8
 
 
 def _nice_ceiling(value: int) -> int:
-    if value <= 5:
-        return 5
+    if value <= 4:
+        return 4  # keeps the middle gridline on a whole number
     magnitude: int = 10 ** (len(str(value)) - 1)
-    for step in (1, 2, 5, 10):
+    for step in (1, 2, 4, 6, 8, 10):
         if value <= step * magnitude:
             return step * magnitude
     return value
 
 
-def stacked_bars(chart: VolumeChart, *, label: str) -> Markup:
+def stacked_bars(chart: VolumeChart, *, label: str, name: Callable[[str], str] = str) -> Markup:
     """A stacked bar per time bucket, one colour per channel; each bar segment has a tooltip."""
     n = len(chart.buckets)
     totals = [sum(s.values[i] for s in chart.series) for i in range(n)]
@@ -47,7 +49,7 @@ def stacked_bars(chart: VolumeChart, *, label: str) -> Markup:
                 continue
             height = plot_h * value / top
             base -= height
-            tip = escape(f"{day.isoformat()} · {series.name}: {value:,}")
+            tip = escape(f"{day.isoformat()} · {name(series.name)}: {value:,}")
             parts.append(
                 f'<rect x="{x:.1f}" y="{base:.1f}" width="{bar:.1f}" height="{height:.1f}" fill="{colour}">'
                 f"<title>{tip}</title></rect>"
@@ -57,7 +59,7 @@ def stacked_bars(chart: VolumeChart, *, label: str) -> Markup:
             parts.append(f'<text x="{centre:.1f}" y="{_H - 8}" class="axis" text-anchor="middle">{day:%m-%d}</text>')
     parts.append("</svg>")
     legend = "".join(
-        f'<li><span class="swatch swatch-{i % len(PALETTE)}"></span>{escape(s.name)} '
+        f'<li><span class="swatch swatch-{i % len(PALETTE)}"></span>{escape(name(s.name))} '
         f'<span class="muted">{sum(s.values):,}</span></li>'
         for i, s in enumerate(chart.series)
     )

@@ -93,6 +93,4 @@ def csrf_token(request: Request) -> str:
 def check_csrf(request: Request, submitted: str | None) -> None:
     expected = request.session.get("csrf")
     if not expected or not submitted or not hmac.compare_digest(str(expected), submitted):
-        raise PermissionDenied(
-            "the form has expired or did not come from this site; reload the page and try again"
-        )
+        raise PermissionDenied("the form has expired or did not come from this site; reload the page and try again")

@@ -64,9 +64,7 @@ def _error_response(request: Request, status: int, code: str, message: str, deta
         if details is not None:
             body["details"] = details
         return JSONResponse({"error": body}, status_code=status)
-    return render(
-        request, "error.html", {"status": status, "code": code, "message": message}, status_code=status
-    )
+    return render(request, "error.html", {"status": status, "code": code, "message": message}, status_code=status)
 
 
 def install_error_handlers(app: FastAPI) -> None:

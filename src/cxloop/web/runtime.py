@@ -44,9 +44,7 @@ class ServerRuntime:
             raise ConfigurationError("the PostgreSQL schema is not current: run `cxloop db upgrade` first")
         if self.run_worker:
             worker = Worker(self.store, self.settings)
-            self._thread = threading.Thread(
-                target=worker.run_forever, args=(self._stop,), name="cxloop-worker"
-            )
+            self._thread = threading.Thread(target=worker.run_forever, args=(self._stop,), name="cxloop-worker")
             self._thread.daemon = True
             self._thread.start()
         if base_url and self.store.is_embedded:

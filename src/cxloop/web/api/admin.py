@@ -21,9 +21,7 @@ router = APIRouter(tags=["admin"])
 
 class TokenCreate(BaseModel):
     name: str = Field(min_length=1, max_length=100)
-    scopes: str = Field(
-        default="ingest,read", max_length=200, description="Comma-separated: ingest, read, admin"
-    )
+    scopes: str = Field(default="ingest,read", max_length=200, description="Comma-separated: ingest, read, admin")
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 
@@ -78,9 +76,7 @@ async def import_upload(
     principal: IngestPrincipal,
     file: Annotated[UploadFile, File(description="CSV, TSV, JSONL or XLSX; UTF-8 or CP949")],
     kind: Annotated[RecordKind, Form()],
-    mapping: Annotated[
-        list[str] | None, Form(description="source_column=canonical_field, repeatable")
-    ] = None,
+    mapping: Annotated[list[str] | None, Form(description="source_column=canonical_field, repeatable")] = None,
     source: Annotated[str | None, Form(max_length=100)] = None,
 ) -> dict[str, Any]:
     data = await file.read(settings.max_upload_bytes + 1)

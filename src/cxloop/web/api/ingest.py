@@ -138,9 +138,7 @@ for _kind in RecordKind:
         openapi_extra=_BODY_DOC,
         operation_id=f"ingest_{_kind.value}",
         responses={
-            202: {
-                "description": "Stored durably; processing follows. Rejected records are listed with reasons."
-            },
+            202: {"description": "Stored durably; processing follows. Rejected records are listed with reasons."},
             413: {"description": "Too many records or bytes"},
             415: {"description": "Not JSON"},
             422: {"description": "Every record was rejected, or the body is not usable"},

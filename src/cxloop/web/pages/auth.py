@@ -34,7 +34,8 @@ async def login(
     try:
         user = await run_in_threadpool(access.authenticate_password, get_store(request), email, password)
     except AuthenticationRequired as exc:
-        context = {"next": safe_next(next), "error": exc.message, "email": email}
+        reason = exc.details.get("reason", "failed") if isinstance(exc.details, dict) else "failed"
+        context = {"next": safe_next(next), "error": f"login.{reason}", "email": email}
         return render(request, "login.html", context, status_code=401)
     # A fresh session on sign-in: nothing from before the login survives (no session fixation).
     request.session.clear()

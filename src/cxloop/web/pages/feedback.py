@@ -25,9 +25,7 @@ def _day(text: str | None) -> date | None:
         return None
 
 
-def _member(
-    value: str | None, allowed: type[FeedbackChannel] | type[Language] | type[SurveyType]
-) -> str | None:
+def _member(value: str | None, allowed: type[FeedbackChannel] | type[Language] | type[SurveyType]) -> str | None:
     return value if value in {m.value for m in allowed} else None
 
 

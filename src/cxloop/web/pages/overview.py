@@ -10,7 +10,8 @@ from fastapi.responses import Response
 from cxloop.analytics.overview import PERIODS, overview
 from cxloop.web.charts import stacked_bars
 from cxloop.web.deps import CurrentUser, StoreDep
-from cxloop.web.rendering import render
+from cxloop.web.i18n import translator
+from cxloop.web.rendering import locale_of, render
 
 router = APIRouter(include_in_schema=False)
 
@@ -23,10 +24,11 @@ def overview_page(
     days = days if days in PERIODS else 30
     with store.read() as conn:
         data = overview(conn, days=days)
+    t = translator(locale_of(request))
     charts = {
-        "feedback": stacked_bars(data["feedback_by_channel"], label="feedback"),
-        "events": stacked_bars(data["events_by_channel"], label="events"),
+        "feedback": stacked_bars(
+            data["feedback_by_channel"], label=t("overview.feedback"), name=lambda c: t(f"channel.{c}")
+        ),
+        "events": stacked_bars(data["events_by_channel"], label=t("overview.events"), name=lambda c: t(f"channel.{c}")),
     }
-    return render(
-        request, "overview.html", {"data": data, "charts": charts, "periods": PERIODS, "days": days}
-    )
+    return render(request, "overview.html", {"data": data, "charts": charts, "periods": PERIODS, "days": days})
