@@ -45,7 +45,9 @@ def _settings(ctx: click.Context) -> Settings:
 
 def _emit(value: Any, output_format: str, table: Callable[[Any], str]) -> None:
     if output_format == "json":
-        click.echo(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode())
+        # NON_STR_KEYS: rows read from the store are keyed by SQLAlchemy's `quoted_name`, a str subclass.
+        options = orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS
+        click.echo(orjson.dumps(value, option=options, default=str).decode())
     else:
         click.echo(table(value))
 

@@ -61,7 +61,8 @@ def test_repeated_external_id_and_idempotency_key_never_duplicate(
     keyed = {**ingest_headers, "Idempotency-Key": "retry-42"}
     one = client.post("/api/v1/feedback", json=[_feedback(7)], headers=keyed).json()
     replay = client.post("/api/v1/feedback", json=[_feedback(7)], headers=keyed).json()
-    assert replay["replayed"] is True and replay["batch_id"] == one["batch_id"]
+    assert replay["replayed"] is True
+    assert replay["batch_id"] == one["batch_id"]
     assert _count(store, "intake_records") == 2
 
 
@@ -70,10 +71,12 @@ def test_each_record_status_is_visible_through_the_api(
 ) -> None:
     client.post("/api/v1/feedback", json=[_feedback(5)], headers=ingest_headers)
     queued = client.get("/api/v1/intake/feedback/callcenter/T-5", headers=ingest_headers).json()
-    assert queued["status"] == "pending" and queued["record_id"] is None
+    assert queued["status"] == "pending"
+    assert queued["record_id"] is None
     Worker(store, settings).run_until_idle()
     done = client.get("/api/v1/intake/feedback/callcenter/T-5", headers=ingest_headers).json()
     assert done["status"] == "done"
     assert client.get(f"/api/v1/feedback/{done['record_id']}", headers=ingest_headers).json()["external_id"] == "T-5"
     missing = client.get("/api/v1/intake/feedback/callcenter/nope", headers=ingest_headers)
-    assert missing.status_code == 404 and missing.json()["error"]["code"] == "not_found"
+    assert missing.status_code == 404
+    assert missing.json()["error"]["code"] == "not_found"

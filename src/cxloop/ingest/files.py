@@ -53,9 +53,7 @@ def detect_format(file_name: str, data: bytes) -> str:
 def decode(data: bytes) -> tuple[str, str]:
     """Text and the encoding it was in. Korean Excel exports are CP949 (a superset of EUC-KR)."""
     if b"\x00" in data[:65536]:
-        raise UnsupportedFile(
-            "the file looks binary (it contains NUL bytes); expected CSV, TSV, JSONL or XLSX"
-        )
+        raise UnsupportedFile("the file looks binary (it contains NUL bytes); expected CSV, TSV, JSONL or XLSX")
     for encoding in ("utf-8-sig", "cp949"):
         try:
             text = data.decode(encoding)
@@ -131,11 +129,11 @@ def _delimited(text: str, delimiter: str, mapping: Mapping[str, str], kind: Reco
         if not any(cell.strip() for cell in cells):
             continue  # blank lines are not records
         if len(cells) > len(columns):
-            unreadable.append(
-                Rejection(line_number, None, f"has {len(cells)} cells but the header has {len(columns)}")
-            )
+            unreadable.append(Rejection(line_number, None, f"has {len(cells)} cells but the header has {len(columns)}"))
             continue
         rows.append((line_number, {c: v for c, v in zip(columns, cells, strict=False) if c}))
+    if not rows and not unreadable:
+        raise InvalidInput("the file has a header row but no data rows")
     return FileRows(rows, unreadable, "tsv" if delimiter == "\t" else "csv", None, columns)
 
 
@@ -189,18 +187,25 @@ def _xlsx(data: bytes, mapping: Mapping[str, str], kind: RecordKind) -> FileRows
     if not header or not any(h is not None and str(h).strip() for h in header):
         raise InvalidInput("the first sheet is empty: expected a header row with column names")
     columns = _apply_mapping([_header(str(h)) if h is not None else "" for h in header], mapping, kind)
-    rows = [
-        (row_number, {c: v for c, v in zip(columns, cells, strict=False) if c and v is not None})
-        for row_number, cells in enumerate(values, start=2)
-        if any(v is not None and str(v).strip() for v in cells)
-    ]
+    rows: list[tuple[int, dict[str, Any]]] = []
+    unreadable: list[Rejection] = []
+    for row_number, cells in enumerate(values, start=2):
+        filled = [i for i, v in enumerate(cells) if v is not None and str(v).strip()]
+        if not filled:
+            continue  # blank rows are not records
+        headless = [i for i in filled if i >= len(columns) or not columns[i]]
+        if headless:
+            letter = openpyxl.utils.get_column_letter(headless[0] + 1)
+            unreadable.append(Rejection(row_number, None, f"has a value in column {letter}, which has no header"))
+            continue
+        rows.append((row_number, {c: v for c, v in zip(columns, cells, strict=False) if c and v is not None}))
     workbook.close()
-    return FileRows(rows, [], "xlsx", None, columns)
+    if not rows and not unreadable:
+        raise InvalidInput("the first sheet has a header row but no data rows")
+    return FileRows(rows, unreadable, "xlsx", None, columns)
 
 
-def read_rows(
-    data: bytes, file_name: str, kind: RecordKind, mapping: Mapping[str, str] | None = None
-) -> FileRows:
+def read_rows(data: bytes, file_name: str, kind: RecordKind, mapping: Mapping[str, str] | None = None) -> FileRows:
     """All rows of an import file, or InvalidInput/UnsupportedFile saying what is wrong with it."""
     if not data.strip():
         raise InvalidInput("the file is empty")

@@ -181,9 +181,7 @@ def validate_record(
     allowed = CANONICAL_FIELDS[kind]
     unknown = [key for key in raw if key not in allowed]
     if unknown:
-        raise _RecordError(
-            str(unknown[0]), f"unknown field for {kind.value}; the fields are: {', '.join(allowed)}"
-        )
+        raise _RecordError(str(unknown[0]), f"unknown field for {kind.value}; the fields are: {', '.join(allowed)}")
     present = {key: value for key, value in raw.items() if not f.is_blank(value)}
     if default_source and "source" not in present:
         present["source"] = default_source

@@ -9,12 +9,13 @@ from typing import Any
 from cxloop.config import Settings
 from cxloop.domain import RecordKind
 from cxloop.ingest.files import chunks, read_rows
+from cxloop.ingest.records import Rejection
 from cxloop.jobs.intake import IntakeReceipt, accept_records
 from cxloop.store.engine import Store
 
 #: Sends one chunk of (row number, raw record) pairs to intake and returns its receipt, whose
 #: rejections name positions within the chunk list.
-SubmitChunk = Callable[[list[dict[str, Any]]], IntakeReceipt]
+SubmitChunk = Callable[[list[tuple[int, dict[str, Any]]], list[Rejection]], IntakeReceipt]
 
 
 @dataclass(slots=True)
@@ -66,17 +67,16 @@ def import_file(
     parsed = read_rows(data, file_name, kind, mapping)
     report = ImportReport(file_name, kind.value, parsed.file_format, parsed.encoding, parsed.columns)
     report.rows = len(parsed.rows) + len(parsed.unreadable)
-    report.rejected = len(parsed.unreadable)
-    report.rejections = [r.to_dict("row") for r in parsed.unreadable]
-    for chunk in chunks(parsed.rows, chunk_size):
-        receipt = submit([record for _, record in chunk])
+    unread = list(parsed.unreadable)
+    for chunk in chunks(parsed.rows, chunk_size) if parsed.rows else iter([[]]):
+        # Rows the reader refused travel with the first chunk, so its batch records them too.
+        receipt = submit(chunk, unread)
+        unread = []
         report.accepted += receipt.accepted
         report.duplicates += receipt.duplicates
         report.rejected += receipt.rejected
         report.batch_ids.append(receipt.batch_id)
-        for rejection in receipt.rejections:
-            row_number = chunk[rejection["index"]][0]
-            report.rejections.append({"row": row_number, "field": rejection["field"], "reason": rejection["reason"]})
+        report.rejections.extend(receipt.rejections)
     report.rejections.sort(key=lambda r: r["row"])
     return report
 
@@ -94,13 +94,15 @@ def import_into_store(
 ) -> ImportReport:
     """Import a file straight into this process's store."""
 
-    def submit(records: list[dict[str, Any]]) -> IntakeReceipt:
+    def submit(rows: list[tuple[int, dict[str, Any]]], unreadable: list[Rejection]) -> IntakeReceipt:
         return accept_records(
             store,
             settings,
             kind,
-            list(enumerate(records)),
+            rows,
             origin="file",
+            position_label="row",
+            prior_rejections=unreadable,
             file_name=file_name,
             default_source=default_source,
             submitted_by=submitted_by,

@@ -41,7 +41,7 @@ def api_principal(request: Request) -> TokenPrincipal:
     if scheme.lower() != "bearer" or not secret.strip():
         raise AuthenticationRequired("send an API token as `Authorization: Bearer <token>`")
     runtime: ServerRuntime = request.app.state.runtime
-    if hmac.compare_digest(secret.strip(), runtime.control_token):
+    if hmac.compare_digest(secret.strip().encode(), runtime.control_token.encode()):
         # The local CLI, forwarding a command to the server that owns the embedded store.
         return TokenPrincipal("control", "local-cli", frozenset({TokenScope.ADMIN}))
     return authenticate_token(get_store(request), secret.strip())
@@ -92,5 +92,5 @@ def csrf_token(request: Request) -> str:
 
 def check_csrf(request: Request, submitted: str | None) -> None:
     expected = request.session.get("csrf")
-    if not expected or not submitted or not hmac.compare_digest(str(expected), submitted):
+    if not expected or not submitted or not hmac.compare_digest(str(expected).encode(), submitted.encode()):
         raise PermissionDenied("the form has expired or did not come from this site; reload the page and try again")
