@@ -143,7 +143,10 @@ feedback = sa.Table(
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("occurred_at", sa.DateTime, nullable=False),
     sa.Column("occurred_utc_offset_minutes", sa.SmallInteger, nullable=False),
+    # `text` is what people and analytics see: PII masked. The original is kept only in the protected
+    # `text_raw`, and only when masking changed something; governance encrypts it.
     sa.Column("text", sa.Text),
+    sa.Column("text_raw", sa.Text),
     sa.Column("language", sa.String(8)),
     sa.Column("rating", sa.SmallInteger),
     sa.Column("survey_type", sa.String(8)),
@@ -151,10 +154,21 @@ feedback = sa.Table(
     sa.Column("journey_stage", sa.String(32)),
     sa.Column("product", sa.Text),
     sa.Column("order_id", sa.String(200)),
+    # Enrichment, written by the text stages.
+    sa.Column("pii_kinds", sa.JSON),  # ["phone", "email", ...] found and masked
+    sa.Column("sentiment_label", sa.String(16)),
+    sa.Column("sentiment_score", sa.Float),
+    sa.Column("topics", sa.JSON),  # [{"topic", "sentiment", "score", "start", "end"}]
+    sa.Column("keywords", sa.JSON),  # ["배송", "안 오다", ...]
+    sa.Column("flags", sa.JSON),  # ["churn_intent", ...]
+    sa.Column("priority", sa.SmallInteger),  # 0-100, used by routing
+    sa.Column("content_hash", sa.String(40)),  # of the normalized masked text, for exact duplicates
+    _id("duplicate_of"),  # the earlier item this one repeats; nothing is dropped
     _id("batch_id", nullable=False),
     sa.Column("ingested_at", sa.DateTime, nullable=False),
 )
 _pg_index(feedback.c.customer_id, feedback.c.occurred_at)
+_pg_index(feedback.c.content_hash)
 _pg_index(feedback.c.occurred_at)
 
 # -- closed loop -------------------------------------------------------------------------------

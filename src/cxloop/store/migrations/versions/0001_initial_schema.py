@@ -10,25 +10,12 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from cxloop.store.migrations.helpers import create_postgres_index, drop_postgres_index
+
 revision = "0001"
 down_revision = None
 branch_labels = None
 depends_on = None
-
-
-def _on_postgres() -> bool:
-    return op.get_bind().dialect.name == "postgresql"
-
-
-def _create_postgres_index(name: str, table: str, columns: list[str], unique: bool = False) -> None:
-    # Secondary indexes are PostgreSQL-only; see the note in cxloop.store.tables.
-    if _on_postgres():
-        op.create_index(name, table, columns, unique=unique)
-
-
-def _drop_postgres_index(name: str, table_name: str) -> None:
-    if _on_postgres():
-        op.drop_index(name, table_name=table_name)
 
 
 def upgrade() -> None:
@@ -58,7 +45,7 @@ def upgrade() -> None:
         sa.Column("note", sa.Text(), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_case_history")),
     )
-    _create_postgres_index(
+    create_postgres_index(
         op.f("ix_case_history_case_id_occurred_at"), "case_history", ["case_id", "occurred_at"], unique=False
     )
     op.create_table(
@@ -78,8 +65,8 @@ def upgrade() -> None:
         sa.Column("batch_id", sa.String(length=26), nullable=True),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_cases")),
     )
-    _create_postgres_index(op.f("ix_cases_customer_id"), "cases", ["customer_id"], unique=False)
-    _create_postgres_index(op.f("ix_cases_team_id_status"), "cases", ["team_id", "status"], unique=False)
+    create_postgres_index(op.f("ix_cases_customer_id"), "cases", ["customer_id"], unique=False)
+    create_postgres_index(op.f("ix_cases_team_id_status"), "cases", ["team_id", "status"], unique=False)
     op.create_table(
         "customer_identities",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -96,7 +83,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_customer_identities")),
         sa.UniqueConstraint("link_key", name=op.f("uq_customer_identities_link_key")),
     )
-    _create_postgres_index(
+    create_postgres_index(
         op.f("ix_customer_identities_customer_id"), "customer_identities", ["customer_id"], unique=False
     )
     op.create_table(
@@ -132,10 +119,10 @@ def upgrade() -> None:
         sa.Column("ingested_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_events")),
     )
-    _create_postgres_index(
+    create_postgres_index(
         op.f("ix_events_customer_id_occurred_at"), "events", ["customer_id", "occurred_at"], unique=False
     )
-    _create_postgres_index(op.f("ix_events_occurred_at"), "events", ["occurred_at"], unique=False)
+    create_postgres_index(op.f("ix_events_occurred_at"), "events", ["occurred_at"], unique=False)
     op.create_table(
         "feedback",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -157,10 +144,10 @@ def upgrade() -> None:
         sa.Column("ingested_at", sa.DateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_feedback")),
     )
-    _create_postgres_index(
+    create_postgres_index(
         op.f("ix_feedback_customer_id_occurred_at"), "feedback", ["customer_id", "occurred_at"], unique=False
     )
-    _create_postgres_index(op.f("ix_feedback_occurred_at"), "feedback", ["occurred_at"], unique=False)
+    create_postgres_index(op.f("ix_feedback_occurred_at"), "feedback", ["occurred_at"], unique=False)
     op.create_table(
         "ingest_batches",
         sa.Column("id", sa.String(length=26), nullable=False),
@@ -195,8 +182,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_intake_records")),
         sa.UniqueConstraint("kind", "source", "external_id", name=op.f("uq_intake_records_kind_source_external_id")),
     )
-    _create_postgres_index(op.f("ix_intake_records_batch_id"), "intake_records", ["batch_id"], unique=False)
-    _create_postgres_index(op.f("ix_intake_records_status_id"), "intake_records", ["status", "id"], unique=False)
+    create_postgres_index(op.f("ix_intake_records_batch_id"), "intake_records", ["batch_id"], unique=False)
+    create_postgres_index(op.f("ix_intake_records_status_id"), "intake_records", ["status", "id"], unique=False)
     op.create_table(
         "team_members",
         sa.Column("team_id", sa.String(length=26), nullable=False),
@@ -237,22 +224,22 @@ def downgrade() -> None:
     op.drop_table("users")
     op.drop_table("teams")
     op.drop_table("team_members")
-    _drop_postgres_index(op.f("ix_intake_records_status_id"), table_name="intake_records")
-    _drop_postgres_index(op.f("ix_intake_records_batch_id"), table_name="intake_records")
+    drop_postgres_index(op.f("ix_intake_records_status_id"), table_name="intake_records")
+    drop_postgres_index(op.f("ix_intake_records_batch_id"), table_name="intake_records")
     op.drop_table("intake_records")
     op.drop_table("ingest_batches")
-    _drop_postgres_index(op.f("ix_feedback_occurred_at"), table_name="feedback")
-    _drop_postgres_index(op.f("ix_feedback_customer_id_occurred_at"), table_name="feedback")
+    drop_postgres_index(op.f("ix_feedback_occurred_at"), table_name="feedback")
+    drop_postgres_index(op.f("ix_feedback_customer_id_occurred_at"), table_name="feedback")
     op.drop_table("feedback")
-    _drop_postgres_index(op.f("ix_events_occurred_at"), table_name="events")
-    _drop_postgres_index(op.f("ix_events_customer_id_occurred_at"), table_name="events")
+    drop_postgres_index(op.f("ix_events_occurred_at"), table_name="events")
+    drop_postgres_index(op.f("ix_events_customer_id_occurred_at"), table_name="events")
     op.drop_table("events")
     op.drop_table("customers")
-    _drop_postgres_index(op.f("ix_customer_identities_customer_id"), table_name="customer_identities")
+    drop_postgres_index(op.f("ix_customer_identities_customer_id"), table_name="customer_identities")
     op.drop_table("customer_identities")
-    _drop_postgres_index(op.f("ix_cases_team_id_status"), table_name="cases")
-    _drop_postgres_index(op.f("ix_cases_customer_id"), table_name="cases")
+    drop_postgres_index(op.f("ix_cases_team_id_status"), table_name="cases")
+    drop_postgres_index(op.f("ix_cases_customer_id"), table_name="cases")
     op.drop_table("cases")
-    _drop_postgres_index(op.f("ix_case_history_case_id_occurred_at"), table_name="case_history")
+    drop_postgres_index(op.f("ix_case_history_case_id_occurred_at"), table_name="case_history")
     op.drop_table("case_history")
     op.drop_table("api_tokens")
