@@ -52,6 +52,12 @@ def _dynamic_keys() -> set[str]:
     keys |= {f"channel.{c.value}" for c in EventChannel}
     keys |= {f"feedback.status.{s}" for s in ("pending", "done", "failed")}
     keys |= {"login.failed", "login.locked"}
+    keys |= {f"sentiment.{s}" for s in ("positive", "neutral", "negative")}
+    keys |= {f"trends.kind.{k}" for k in ("topic_spike", "keyword_spike", "new_phrase")}
+    keys |= {f"pii.{k}" for k in ("email", "phone", "rrn", "card", "account", "address")}
+    keys |= {
+        f"flag.{f}" for f in ("churn_intent", "legal_threat", "safety_issue", "repeated_contact", "abusive", "vip")
+    }
     keys |= {f"identity.{k}" for k in ("email", "phone", "external_id", "device_id", "social_handle")}
     return keys
 

@@ -36,6 +36,8 @@ def configure_logging(verbose: bool = False) -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    # Alembic announces each of its plugins at INFO when it loads: noise in front of every command.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.DEBUG if verbose else logging.WARNING)
 
 
 def _settings(ctx: click.Context) -> Settings:
@@ -291,6 +293,88 @@ def worker(ctx: click.Context, until_idle: bool) -> None:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
     runner.run_forever(stop)
+
+
+@main.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--text-column", default="text", show_default=True)
+@click.option("--id-column", default="id", show_default=True, help="Copied to the output when present.")
+@click.option("--format", "output_format", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output.")
+def analyze(file: Path, text_column: str, id_column: str, output_format: str, output: Path | None) -> None:
+    """Analyze the texts of a CSV, TSV, JSONL or XLSX FILE: one JSON object per row, in input order."""
+    from cxloop.errors import InvalidInput
+    from cxloop.ingest.files import read_table
+    from cxloop.jobs.text_stages import text_analyzer
+
+    try:
+        data = file.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from exc
+    columns, rows = read_table(data, file.name)
+    if text_column not in columns:
+        raise InvalidInput(f"no column {text_column!r}; the columns are: {', '.join(c for c in columns if c)}")
+    analyzer = text_analyzer()
+    sink = output.open("w", encoding="utf-8") if output else None
+    try:
+        for start in range(0, len(rows), 2000):
+            chunk = rows[start : start + 2000]
+            texts = [
+                value if isinstance(value := row.get(text_column), str) else "" if value is None else str(value)
+                for row in chunk
+            ]
+            for row, analysis in zip(chunk, analyzer.analyze_batch(texts), strict=True):
+                record = {"id": row[id_column]} if row.get(id_column) not in (None, "") else {}
+                record.update(analysis.to_dict())
+                line = orjson.dumps(record, default=str).decode()
+                click.echo(line, file=sink)
+    finally:
+        if sink:
+            sink.close()
+
+
+@main.group()
+def trends() -> None:
+    """Topic trends and emerging issues."""
+
+
+@trends.command("detect")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d"]), help="First local day to check.")
+@click.option("--until", type=click.DateTime(formats=["%Y-%m-%d"]), help="Last local day (default: newest data).")
+@click.pass_context
+def trends_detect(ctx: click.Context, since: Any, until: Any) -> None:
+    """Detect topic and keyword spikes and new phrases, day by day, and record them."""
+    from datetime import timedelta
+
+    from cxloop.client import running_server
+    from cxloop.jobs.emerging import detect_days, detect_recent
+    from cxloop.store.engine import Store
+
+    settings = _settings(ctx)
+    if running_server(settings) is not None:
+        raise click.UsageError("the running server detects emerging issues itself; stop it to backfill")
+    store = Store(settings.resolved_database_url)
+    store.check_available()
+    if since is None:
+        found = detect_recent(store, offset_minutes=settings.business_utc_offset_minutes)
+    else:
+        last = (until or since).date() if until else None
+        if last is None:
+            import sqlalchemy as sa
+
+            from cxloop.store.tables import feedback_topics
+
+            with store.read() as conn:
+                newest = conn.execute(sa.select(sa.func.max(feedback_topics.c.occurred_at))).scalar()
+            offset = timedelta(minutes=settings.business_utc_offset_minutes)
+            last = (newest + offset).date() if newest else since.date()
+        days = [since.date() + timedelta(days=i) for i in range((last - since.date()).days + 1)]
+        found = detect_days(store, days, offset_minutes=settings.business_utc_offset_minutes)
+    for issue in found:
+        click.echo(
+            f"{issue['day']} {issue['kind']:<14} {issue['subject']:<24} {issue['observed']} vs {issue['expected']:.1f}"
+        )
+    click.echo(f"{len(found)} emerging issue(s) recorded")
 
 
 @main.command()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import datetime
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -34,6 +35,8 @@ class Settings(BaseSettings):
     worker_batch_size: int = Field(default=2000, ge=1, le=50_000)
     worker_poll_seconds: float = Field(default=0.5, gt=0)
     worker_max_attempts: int = Field(default=3, ge=1)
+    # How often the server looks for emerging issues in the newest days; 0 turns it off.
+    trends_interval_seconds: int = Field(default=600, ge=0)
 
     # Ingestion limits: a batch request holds at most this many records and bytes.
     max_batch_records: int = Field(default=10_000, ge=1)
@@ -79,6 +82,13 @@ class Settings(BaseSettings):
     @property
     def runs_embedded_worker(self) -> bool:
         return self.is_embedded if self.embedded_worker is None else self.embedded_worker
+
+    @property
+    def business_utc_offset_minutes(self) -> int:
+        """The business zone's current offset; daily charts and spike detection count local days.
+        (Zones with daylight saving shift by an hour around the change; Korea has none.)"""
+        offset = datetime.now(ZoneInfo(self.default_timezone)).utcoffset()
+        return int(offset.total_seconds() // 60) if offset else 0
 
     def session_secret(self) -> str:
         """The key that signs session cookies. Without CXLOOP_SECRET_KEY (outside production), a random

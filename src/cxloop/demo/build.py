@@ -83,12 +83,34 @@ def build_demo(settings: Settings, *, seed: int = 42, customers: int = 5000, reb
         _ingest(store, settings, kind, records)
     processed = Worker(store, settings.model_copy(update={"worker_batch_size": 5000})).run_until_idle()
     logger.info("demo: processed %s records", processed)
+    _backfill_emerging_issues(store, settings)
     token = _accounts(store)
     result = DemoResult(_counts(store), time.perf_counter() - started, False, token)
     store.dispose()
     if settings.is_embedded:
         marker_path.write_bytes(orjson.dumps(wanted))
     return result
+
+
+def _backfill_emerging_issues(store: Store, settings: Settings) -> None:
+    """Look for emerging issues on every day of the demo period, as if the server had run all along."""
+    from datetime import timedelta
+
+    import sqlalchemy as sa
+
+    from cxloop.jobs.emerging import detect_days
+    from cxloop.store.tables import feedback_topics
+
+    with store.read() as conn:
+        first, last = conn.execute(
+            sa.select(sa.func.min(feedback_topics.c.occurred_at), sa.func.max(feedback_topics.c.occurred_at))
+        ).one()
+    if first is None:
+        return
+    offset = timedelta(minutes=settings.business_utc_offset_minutes)
+    start, end = (first + offset).date() + timedelta(days=14), (last + offset).date()
+    days = [start + timedelta(days=i) for i in range((end - start).days + 1)]
+    detect_days(store, days, offset_minutes=settings.business_utc_offset_minutes)
 
 
 def _ingest(store: Store, settings: Settings, kind: RecordKind, records: list[dict[str, Any]]) -> None:

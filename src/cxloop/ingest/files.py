@@ -224,3 +224,39 @@ def read_rows(data: bytes, file_name: str, kind: RecordKind, mapping: Mapping[st
 def chunks(rows: list[tuple[int, dict[str, Any]]], size: int) -> Iterator[list[tuple[int, dict[str, Any]]]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
+
+
+def read_table(data: bytes, file_name: str) -> tuple[list[str], list[dict[str, Any]]]:
+    """Any CSV, TSV, JSONL or XLSX file as (columns, rows), without the canonical-field checks of an
+    import: for tools that read one or two named columns (analysis, classifier training)."""
+    if not data.strip():
+        raise InvalidInput("the file is empty")
+    file_format = detect_format(file_name, data)
+    if file_format == "xlsx":
+        import openpyxl
+
+        try:
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many unrelated types for damaged files
+            raise UnsupportedFile(f"the XLSX workbook cannot be read: {exc}") from None
+        values = workbook.worksheets[0].iter_rows(values_only=True)
+        header = [str(h).strip() if h is not None else "" for h in next(values, ())]
+        rows = [dict(zip(header, cells, strict=False)) for cells in values if any(c is not None for c in cells)]
+        workbook.close()
+        return header, rows
+    text, _ = decode(data)
+    if file_format == "jsonl":
+        unreadable: list[Rejection] = []
+        objects = [obj for _, obj in _json_objects(text, unreadable)]
+        if unreadable:
+            first = unreadable[0]
+            raise InvalidInput(f"line {first.position} {first.reason}")
+        if not all(isinstance(obj, dict) for obj in objects):
+            raise InvalidInput("every line must be a JSON object")
+        columns = list(dict.fromkeys(key for obj in objects for key in obj))
+        return columns, objects
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter="\t" if file_format == "tsv" else ",")
+    header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
+    if not any(header):
+        raise InvalidInput("the file is empty: expected a header row with column names")
+    return header, [dict(zip(header, cells, strict=False)) for cells in reader if any(c.strip() for c in cells)]

@@ -11,7 +11,6 @@ from cxloop.jobs.pipeline import PipelineItem, Stage, StageContext
 from cxloop.store import customers as customer_repo
 from cxloop.store import interactions as interaction_repo
 from cxloop.store.customers import CUSTOMER_ATTRIBUTES
-from cxloop.text.language import detect_language
 
 _INTERACTION_FIELDS = {
     RecordKind.EVENTS: ("type", "channel", "value", "currency", "journey_stage", "properties"),
@@ -149,17 +148,9 @@ def _fill_missing_columns(rows: list[dict[str, Any]], columns: tuple[str, ...]) 
             row.setdefault(column, None)
 
 
-def detect_languages(batch: list[PipelineItem], ctx: StageContext) -> list[PipelineItem]:
-    """Tag each feedback text as ko, en, mixed or other, for filters and the text models."""
-    for item in batch:
-        if item.kind is RecordKind.FEEDBACK:
-            text = item.row.get("text")
-            item.row["language"] = detect_language(text).value if text else None
-    return batch
-
-
 def store_records(batch: list[PipelineItem], ctx: StageContext) -> list[PipelineItem]:
-    """Write the event and feedback rows built by the earlier stages."""
+    """Write the event and feedback rows built by the earlier stages, and the per-topic and
+    per-keyword rows that trends are counted from."""
     for kind, insert in (
         (RecordKind.EVENTS, interaction_repo.insert_events),
         (RecordKind.FEEDBACK, interaction_repo.insert_feedback),
@@ -168,13 +159,15 @@ def store_records(batch: list[PipelineItem], ctx: StageContext) -> list[Pipeline
         columns = tuple({column for row in rows for column in row})
         _fill_missing_columns(rows, columns)
         insert(ctx.conn, ctx.dialect, rows)
+    interaction_repo.insert_feedback_signals(
+        ctx.conn, ctx.dialect, [item.row for item in batch if item.kind is RecordKind.FEEDBACK]
+    )
     return batch
 
 
 CORE_STAGES = (
     Stage("normalize", "normalize", normalize),
     Stage("identify.exact", "identify", identify),
-    Stage("enrich.language", "enrich", detect_languages),
     Stage("store", "store", store_records),
 )
 

@@ -177,6 +177,7 @@ _PG_ARRAY_TYPES: list[tuple[type[sa.types.TypeEngine[Any]], str]] = [
     (sa.SmallInteger, "smallint"),
     (sa.BigInteger, "bigint"),
     (sa.Integer, "integer"),
+    (sa.Float, "double precision"),
     (sa.Numeric, "numeric"),
     (sa.DateTime, "timestamp"),
     (sa.Date, "date"),

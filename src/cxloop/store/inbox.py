@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cxloop.store.tables import customers, feedback, intake_records
+from cxloop.store.tables import customers, feedback, feedback_topics, intake_records
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -21,6 +21,8 @@ class InboxFilter:
     source: str | None = None
     customer_id: str | None = None
     search: str | None = None
+    topic: str | None = None
+    sentiment: str | None = None
     occurred_from: datetime | None = None
     occurred_to: datetime | None = None
 
@@ -32,6 +34,7 @@ class InboxFilter:
             (feedback.c.survey_type, self.survey_type),
             (feedback.c.source, self.source),
             (feedback.c.customer_id, self.customer_id),
+            (feedback.c.sentiment_label, self.sentiment),
         ):
             if value:
                 found.append(column == value)
@@ -39,6 +42,9 @@ class InboxFilter:
             # Bound parameter with LIKE wildcards escaped: user text never becomes SQL or a pattern.
             escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             found.append(feedback.c.text.ilike(f"%{escaped}%", escape="\\"))
+        if self.topic:
+            mentions = sa.select(feedback_topics.c.feedback_id).where(feedback_topics.c.topic == self.topic)
+            found.append(feedback.c.id.in_(mentions))
         if self.occurred_from:
             found.append(feedback.c.occurred_at >= self.occurred_from)
         if self.occurred_to:
@@ -60,6 +66,10 @@ def list_feedback(conn: sa.Connection, where: InboxFilter, *, page: int, page_si
             feedback.c.survey_type,
             feedback.c.score,
             feedback.c.rating,
+            feedback.c.sentiment_label,
+            feedback.c.priority,
+            feedback.c.flags,
+            feedback.c.duplicate_of,
             sa.func.substr(feedback.c.text, 1, 280).label("excerpt"),
             feedback.c.customer_id,
             customers.c.name.label("customer_name"),

@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cxloop.store.dialects import StoreDialect
-from cxloop.store.tables import events, feedback
+from cxloop.store.tables import events, feedback, feedback_keywords, feedback_topics
 
 
 def insert_events(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -17,3 +17,24 @@ def insert_events(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[Map
 
 def insert_feedback(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[Mapping[str, Any]]) -> None:
     dialect.bulk_insert(conn, feedback, rows)
+
+
+def insert_feedback_signals(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[Mapping[str, Any]]) -> None:
+    """The topic and keyword rows of freshly stored feedback."""
+    topic_rows, keyword_rows = [], []
+    for row in rows:
+        for mention in row.get("topics") or []:
+            topic_rows.append(
+                {
+                    "feedback_id": row["id"],
+                    "topic": mention["topic"],
+                    "sentiment": mention["sentiment"],
+                    "score": mention["score"],
+                    "occurred_at": row["occurred_at"],
+                    "channel": row["channel"],
+                }
+            )
+        for keyword in dict.fromkeys(row.get("keywords") or []):  # unique, order kept
+            keyword_rows.append({"feedback_id": row["id"], "keyword": keyword[:200], "occurred_at": row["occurred_at"]})
+    dialect.bulk_insert(conn, feedback_topics, topic_rows)
+    dialect.bulk_insert(conn, feedback_keywords, keyword_rows)

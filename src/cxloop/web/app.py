@@ -85,16 +85,17 @@ def create_app(
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(_STATIC)), name="static")
 
-    from cxloop.web.api import admin, ingest, records
-    from cxloop.web.pages import auth, customers, feedback, imports, overview, system
+    from cxloop.web.api import admin, ingest, records, text
+    from cxloop.web.pages import auth, customers, feedback, imports, overview, system, trends
 
-    for router in (ingest.router, records.router, admin.router):
+    for router in (ingest.router, records.router, text.router, admin.router):
         app.include_router(router, prefix="/api/v1")
     for router in (
         system.router,
         auth.router,
         overview.router,
         feedback.router,
+        trends.router,
         customers.router,
         imports.router,
     ):

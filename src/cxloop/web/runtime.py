@@ -11,6 +11,7 @@ import logging
 import os
 import secrets
 import threading
+from collections.abc import Callable
 from contextlib import suppress
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ class ServerRuntime:
         self.run_worker = run_worker
         self.control_token = "cxc_" + secrets.token_urlsafe(32)
         self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._threads: list[threading.Thread] = []
         self._announced: Path | None = None
 
     def start(self, base_url: str | None) -> None:
@@ -44,11 +45,27 @@ class ServerRuntime:
             raise ConfigurationError("the PostgreSQL schema is not current: run `cxloop db upgrade` first")
         if self.run_worker:
             worker = Worker(self.store, self.settings)
-            self._thread = threading.Thread(target=worker.run_forever, args=(self._stop,), name="cxloop-worker")
-            self._thread.daemon = True
-            self._thread.start()
+            self._threads.append(self._start_thread("cxloop-worker", lambda: worker.run_forever(self._stop)))
+        if self.settings.trends_interval_seconds:
+            self._threads.append(self._start_thread("cxloop-trends", self._detect_emerging_issues))
         if base_url and self.store.is_embedded:
             self._announce(base_url)
+
+    def _start_thread(self, name: str, target: Callable[[], None]) -> threading.Thread:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        return thread
+
+    def _detect_emerging_issues(self) -> None:
+        from cxloop.jobs.emerging import detect_recent
+
+        while not self._stop.wait(self.settings.trends_interval_seconds):
+            try:
+                detect_recent(self.store, offset_minutes=self.settings.business_utc_offset_minutes)
+            except Exception:  # a failed run must not end the schedule
+                logger.exception(
+                    "emerging-issue detection failed; next try in %ss", self.settings.trends_interval_seconds
+                )
 
     def _announce(self, base_url: str) -> None:
         path = self.settings.server_file
@@ -61,8 +78,8 @@ class ServerRuntime:
 
     def stop(self) -> None:
         self._stop.set()
-        if self._thread is not None:
-            self._thread.join(timeout=30)
+        for thread in self._threads:
+            thread.join(timeout=30)
         if self._announced is not None:
             with suppress(FileNotFoundError):
                 self._announced.unlink()

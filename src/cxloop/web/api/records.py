@@ -12,17 +12,19 @@ from cxloop.domain import FeedbackChannel, Language, RecordKind, SurveyType
 from cxloop.errors import InvalidInput, NotFound
 from cxloop.store import inbox, profiles
 from cxloop.store import intake as intake_repo
-from cxloop.web.deps import ReadPrincipal, StoreDep
+from cxloop.web.deps import ReadPrincipal, SettingsDep, StoreDep
 
 router = APIRouter(tags=["read"])
 
 
 @router.get("/overview", summary="Feedback and event volumes by channel")
-def get_overview(store: StoreDep, _: ReadPrincipal, days: Annotated[int, Query(ge=1, le=365)] = 30) -> dict[str, Any]:
+def get_overview(
+    store: StoreDep, settings: SettingsDep, _: ReadPrincipal, days: Annotated[int, Query(ge=1, le=365)] = 30
+) -> dict[str, Any]:
     if days not in PERIODS:
         raise InvalidInput(f"days must be one of {', '.join(map(str, PERIODS))}")
     with store.read() as conn:
-        return overview(conn, days=days)
+        return overview(conn, days=days, utc_offset_minutes=settings.business_utc_offset_minutes)
 
 
 @router.get("/feedback", summary="Search and page through feedback")
@@ -35,6 +37,8 @@ def list_feedback(
     source: Annotated[str | None, Query(max_length=100)] = None,
     customer_id: Annotated[str | None, Query(max_length=26)] = None,
     q: Annotated[str | None, Query(max_length=200, description="Text contains")] = None,
+    topic: Annotated[str | None, Query(max_length=64, description="Topic id from the taxonomy")] = None,
+    sentiment: Annotated[str | None, Query(pattern="^(positive|neutral|negative)$")] = None,
     occurred_from: datetime | None = None,
     occurred_to: datetime | None = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -47,6 +51,8 @@ def list_feedback(
         source=source,
         customer_id=customer_id,
         search=q,
+        topic=topic,
+        sentiment=sentiment,
         occurred_from=occurred_from,
         occurred_to=occurred_to,
     )

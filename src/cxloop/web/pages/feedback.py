@@ -13,9 +13,12 @@ from cxloop.domain import FeedbackChannel, Language, SurveyType
 from cxloop.errors import NotFound
 from cxloop.store import inbox
 from cxloop.web.deps import CurrentUser, StoreDep
-from cxloop.web.rendering import render
+from cxloop.web.highlight import highlight_topics
+from cxloop.web.pages.trends import topic_namer
+from cxloop.web.rendering import locale_of, render
 
 router = APIRouter(include_in_schema=False)
+SENTIMENTS = ("positive", "neutral", "negative")
 
 
 def _day(text: str | None) -> date | None:
@@ -39,6 +42,8 @@ def inbox_page(
     survey_type: Annotated[str | None, Query(max_length=8)] = None,
     source: Annotated[str | None, Query(max_length=100)] = None,
     q: Annotated[str | None, Query(max_length=200)] = None,
+    topic: Annotated[str | None, Query(max_length=64)] = None,
+    sentiment: Annotated[str | None, Query(max_length=16)] = None,
     date_from: Annotated[str | None, Query(alias="from", max_length=10)] = None,
     date_to: Annotated[str | None, Query(alias="to", max_length=10)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -46,6 +51,7 @@ def inbox_page(
 ) -> Response:
     request.state.user = user
     # Unknown filter values are ignored rather than refused: a stale bookmark still opens the inbox.
+    names = topic_namer(locale_of(request))
     day_from, day_to = _day(date_from), _day(date_to)
     where = inbox.InboxFilter(
         channel=_member(channel, FeedbackChannel),
@@ -53,6 +59,8 @@ def inbox_page(
         survey_type=_member(survey_type, SurveyType),
         source=source or None,
         search=(q or "").strip() or None,
+        topic=topic if topic in names else None,
+        sentiment=sentiment if sentiment in SENTIMENTS else None,
         occurred_from=datetime.combine(day_from, time()) - timedelta(hours=9) if day_from else None,
         occurred_to=datetime.combine(day_to, time()) + timedelta(hours=15) if day_to else None,
     )
@@ -66,6 +74,8 @@ def inbox_page(
         "survey_type": where.survey_type or "",
         "source": where.source or "",
         "q": where.search or "",
+        "topic": where.topic or "",
+        "sentiment": where.sentiment or "",
         "from": day_from.isoformat() if day_from else "",
         "to": day_to.isoformat() if day_to else "",
     }
@@ -81,6 +91,8 @@ def inbox_page(
             "channels": [c.value for c in FeedbackChannel],
             "languages": [lang.value for lang in Language],
             "survey_types": [s.value for s in SurveyType],
+            "topics": names,
+            "sentiments": SENTIMENTS,
             "pages": pages,
             "page_link": lambda n: "/feedback?" + urlencode({**active, "page": n, "page_size": page_size}),
         },
@@ -94,4 +106,6 @@ def feedback_detail(feedback_id: str, request: Request, user: CurrentUser, store
         item = inbox.get_feedback(conn, feedback_id)
     if item is None:
         raise NotFound(f"no feedback with id {feedback_id}")
-    return render(request, "feedback_detail.html", {"item": item})
+    names = topic_namer(locale_of(request))
+    marked = highlight_topics(item["text"] or "", item["topics"] or [], names)
+    return render(request, "feedback_detail.html", {"item": item, "marked_text": marked, "names": names})

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from cxloop.analytics.overview import PERIODS, overview
 from cxloop.web.charts import stacked_bars
-from cxloop.web.deps import CurrentUser, StoreDep
+from cxloop.web.deps import CurrentUser, SettingsDep, StoreDep
 from cxloop.web.i18n import translator
 from cxloop.web.rendering import locale_of, render
 
@@ -18,12 +18,16 @@ router = APIRouter(include_in_schema=False)
 
 @router.get("/")
 def overview_page(
-    request: Request, user: CurrentUser, store: StoreDep, days: Annotated[int, Query(ge=1, le=365)] = 30
+    request: Request,
+    user: CurrentUser,
+    store: StoreDep,
+    settings: SettingsDep,
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> Response:
     request.state.user = user
     days = days if days in PERIODS else 30
     with store.read() as conn:
-        data = overview(conn, days=days)
+        data = overview(conn, days=days, utc_offset_minutes=settings.business_utc_offset_minutes)
     t = translator(locale_of(request))
     charts = {
         "feedback": stacked_bars(

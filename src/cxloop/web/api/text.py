@@ -1,0 +1,52 @@
+"""Text API: analyze ad-hoc text, read and edit the topic taxonomy, trends and emerging issues."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+from fastapi.concurrency import run_in_threadpool
+from pydantic import BaseModel, Field, model_validator
+
+from cxloop.analytics.trends import list_emerging_issues, topic_trends
+from cxloop.jobs.text_stages import text_analyzer
+from cxloop.web.deps import ReadPrincipal, SettingsDep, StoreDep
+
+router = APIRouter(tags=["text"])
+MAX_TEXTS = 1000
+
+
+class AnalyzeRequest(BaseModel):
+    text: str | None = Field(default=None, description="One text")
+    texts: list[str] | None = Field(default=None, description=f"Or up to {MAX_TEXTS} texts")
+
+    @model_validator(mode="after")
+    def _one_of(self) -> AnalyzeRequest:
+        if (self.text is None) == (self.texts is None):
+            raise ValueError("send either `text` or `texts`")
+        if self.texts is not None and len(self.texts) > MAX_TEXTS:
+            raise ValueError(f"at most {MAX_TEXTS} texts per request")
+        return self
+
+
+@router.post("/analyze", summary="Language, sentiment, topics with aspects, keywords, PII and flags for ad-hoc text")
+async def analyze(body: AnalyzeRequest, _: ReadPrincipal) -> dict[str, Any]:
+    texts = body.texts if body.texts is not None else [body.text or ""]
+    analyses = await run_in_threadpool(text_analyzer().analyze_batch, texts)
+    return {"results": [a.to_dict() for a in analyses]}
+
+
+@router.get("/trends/topics", summary="Topic volume and negative share, with the previous period")
+def get_topic_trends(
+    store: StoreDep, settings: SettingsDep, _: ReadPrincipal, days: Annotated[int, Query(ge=7, le=365)] = 90
+) -> dict[str, Any]:
+    with store.read() as conn:
+        return topic_trends(conn, days=days, offset_minutes=settings.business_utc_offset_minutes)
+
+
+@router.get("/emerging-issues", summary="Detected topic and keyword spikes and new phrases")
+def get_emerging_issues(
+    store: StoreDep, _: ReadPrincipal, limit: Annotated[int, Query(ge=1, le=500)] = 50
+) -> list[dict[str, Any]]:
+    with store.read() as conn:
+        return list_emerging_issues(conn, limit=limit)

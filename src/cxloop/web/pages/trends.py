@@ -1,0 +1,46 @@
+"""The Trends page: topic volume and sentiment over time, and the emerging issues."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request
+from fastapi.responses import Response
+
+from cxloop.analytics.overview import PERIODS
+from cxloop.analytics.trends import list_emerging_issues, topic_trends
+from cxloop.text.topics import load_taxonomy
+from cxloop.web.charts import stacked_bars
+from cxloop.web.deps import CurrentUser, SettingsDep, StoreDep
+from cxloop.web.i18n import translator
+from cxloop.web.rendering import locale_of, render
+
+router = APIRouter(include_in_schema=False)
+
+
+def topic_namer(locale: str) -> dict[str, str]:
+    return {t.id: (t.name_ko if locale == "ko" else t.name_en) for t in load_taxonomy().topics}
+
+
+@router.get("/trends")
+def trends_page(
+    request: Request,
+    user: CurrentUser,
+    store: StoreDep,
+    settings: SettingsDep,
+    days: Annotated[int, Query(ge=1, le=365)] = 90,
+) -> Response:
+    request.state.user = user
+    days = days if days in PERIODS else 90
+    locale = locale_of(request)
+    names = topic_namer(locale)
+    with store.read() as conn:
+        trends = topic_trends(conn, days=days, offset_minutes=settings.business_utc_offset_minutes)
+        issues = list_emerging_issues(conn, limit=30)
+    t = translator(locale)
+    chart = stacked_bars(trends["chart"], label=t("trends.volume"), name=lambda topic: names.get(topic, topic))
+    return render(
+        request,
+        "trends.html",
+        {"trends": trends, "issues": issues, "chart": chart, "names": names, "periods": PERIODS, "days": days},
+    )
