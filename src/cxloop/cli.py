@@ -334,6 +334,88 @@ def analyze(file: Path, text_column: str, id_column: str, output_format: str, ou
 
 
 @main.group()
+def classify() -> None:
+    """Supervised text classifiers trained on your own labelled history."""
+
+
+def _read_file(path: Path) -> bytes:
+    from cxloop.errors import InvalidInput
+
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from exc
+
+
+@classify.command("train")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--text-column", required=True)
+@click.option("--label-column", required=True)
+@click.option("--model", "name", required=True, help="Name to save the model under (letters, digits, - and _).")
+@_FORMAT
+@click.pass_context
+def classify_train(
+    ctx: click.Context, file: Path, text_column: str, label_column: str, name: str, output_format: str
+) -> None:
+    """Train on FILE, report per-label precision and recall on a held-out split, and save the model."""
+    from cxloop.jobs.classifiers import model_directory, read_labelled, save_model
+    from cxloop.text.classifier import train_classifier
+
+    settings = _settings(ctx)
+    model_directory(settings.data_dir, name)  # refuse a bad name before spending time on training
+    rows = read_labelled(_read_file(file), file.name, text_column, label_column)
+    model, report = train_classifier(rows.texts, rows.labels)
+    where = save_model(model, settings.data_dir, name)
+
+    def table(r: dict[str, Any]) -> str:
+        lines = [
+            f"model {name!r} saved in {where}",
+            f"held-out accuracy {r['accuracy']:.3f} on {r['n_test']:,} rows (trained on {r['n_train']:,}), "
+            f"{r['seconds']:.1f} s",
+            f"{'label':<32} {'precision':>9} {'recall':>7} {'f1':>6} {'support':>8}",
+        ]
+        for label, m in sorted(r["per_label"].items()):
+            lines.append(
+                f"{label[:32]:<32} {m['precision']:>9.3f} {m['recall']:>7.3f} {m['f1']:>6.3f} {int(m['support']):>8}"
+            )
+        return "\n".join(lines)
+
+    _emit(report.to_dict(), output_format, table)
+
+
+@classify.command("predict")
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--text-column", required=True)
+@click.option("--model", "name", required=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output.")
+@click.pass_context
+def classify_predict(ctx: click.Context, file: Path, text_column: str, name: str, output: Path | None) -> None:
+    """Write one JSON line per row of FILE, in input order: {"label", "score", "top"}."""
+    from cxloop.jobs.classifiers import load_model, read_texts, write_predictions
+
+    model = load_model(_settings(ctx).data_dir, name)
+    predictions = model.predict(read_texts(_read_file(file), file.name, text_column))
+    if output is None:
+        write_predictions(predictions, sys.stdout.buffer)
+    else:
+        with output.open("wb") as handle:
+            write_predictions(predictions, handle)
+
+
+@classify.command("list")
+@_FORMAT
+@click.pass_context
+def classify_list(ctx: click.Context, output_format: str) -> None:
+    """Saved classifiers."""
+    from dataclasses import asdict as as_dict
+
+    from cxloop.jobs.classifiers import list_models
+
+    models = [as_dict(m) for m in list_models(_settings(ctx).data_dir)]
+    _emit(models, output_format, lambda rows: "\n".join(str(r) for r in rows) or "no classifiers yet")
+
+
+@main.group()
 def trends() -> None:
     """Topic trends and emerging issues."""
 
