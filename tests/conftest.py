@@ -6,6 +6,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
@@ -44,13 +45,12 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Settings:
-    return load_settings(
-        environment="test",
-        data_dir=tmp_path / "data",
-        database_url=_database_url(backend, tmp_path, request),
-        worker_poll_seconds=0.05,
-    )
+def settings(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[Settings]:
+    url = _database_url(backend, tmp_path, request)
+    yield load_settings(environment="test", data_dir=tmp_path / "data", database_url=url, worker_poll_seconds=0.05)
+    if backend == "postgres":
+        # Dropped right away: hundreds of leftover databases make the server slow to stop.
+        request.getfixturevalue("postgres_server").drop_database(url.rsplit("/", 1)[1])
 
 
 @pytest.fixture
@@ -113,6 +113,29 @@ def make_token(store: Store, *scopes: TokenScope) -> dict[str, str]:
 @pytest.fixture
 def ingest_headers(store: Store) -> dict[str, str]:
     return make_token(store, TokenScope.INGEST, TokenScope.READ)
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[Any]:
+    """One Playwright driver for the whole session: its sync API allows only one at a time."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as driver:
+        yield driver
+
+
+@pytest.fixture(scope="session")
+def browser(playwright: Any) -> Iterator[Any]:
+    from support.browser import ChromiumUnavailableError, launch_chromium
+
+    try:
+        chromium = launch_chromium(playwright)
+    except ChromiumUnavailableError as exc:
+        pytest.skip(str(exc))
+    try:
+        yield chromium
+    finally:
+        chromium.close()
 
 
 def require_shared_data(*parts: str) -> Path:

@@ -11,9 +11,9 @@ from typing import Any
 
 import orjson
 import pytest
-from playwright.sync_api import Browser, Page, Playwright, sync_playwright
+from playwright.sync_api import Browser, Page
 
-from support.browser import ChromiumUnavailableError, launch_chromium, save_failure_screenshot
+from support.browser import save_failure_screenshot
 from support.cxloop_process import CxloopServer, clean_env, run_cxloop
 
 ADMIN_EMAIL = "admin@example.com"
@@ -250,24 +250,6 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningServer]:
         yield RunningServer(cxloop.url, data_dir)
     finally:
         cxloop.stop()
-
-
-@pytest.fixture(scope="session")
-def playwright() -> Iterator[Playwright]:
-    with sync_playwright() as driver:
-        yield driver
-
-
-@pytest.fixture(scope="session")
-def browser(playwright: Playwright) -> Iterator[Browser]:
-    try:
-        chromium = launch_chromium(playwright)
-    except ChromiumUnavailableError as exc:
-        pytest.skip(str(exc))
-    try:
-        yield chromium
-    finally:
-        chromium.close()
 
 
 @pytest.fixture

@@ -186,6 +186,15 @@ class ThrowawayPostgres:
             self._created_on_external.append(name)
         return self._admin_url.set(database=name).render_as_string(hide_password=False)
 
+    def drop_database(self, name: str) -> None:
+        """Drop a database made by `create_database`, closing any connection still open to it."""
+        if self._admin_url is None or name == self._admin_url.database:
+            return
+        with psycopg.connect(_libpq_conninfo(self._admin_url), autocommit=True) as conn:
+            conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+        if name in self._created_on_external:
+            self._created_on_external.remove(name)
+
     def stop(self) -> None:
         """Stop the server and delete its files; safe to call twice or after a failed start."""
         atexit.unregister(self.stop)

@@ -11,10 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import sync_playwright
 from sqlalchemy import create_engine, text
 
-from .browser import launch_chromium, save_failure_screenshot
+from .browser import save_failure_screenshot
 from .postgres import ThrowawayPostgres
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -91,16 +90,14 @@ def tiny_site(tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.mark.browser
-def test_chromium_opens_a_local_page_and_takes_a_screenshot(tiny_site: str, tmp_path: Path) -> None:
-    with sync_playwright() as playwright:
-        browser = launch_chromium(playwright)
-        try:
-            page = browser.new_page()
-            page.goto(tiny_site)
-            assert page.title() == "cxloop smoke"
-            assert page.locator("h1").inner_text() == "Hello 안녕하세요"
-            shot = save_failure_screenshot(page, "support/test::smoke[chromium]", directory=tmp_path)
-            assert shot.name == "support_test_smoke_chromium.png"
-            assert shot.read_bytes().startswith(PNG_SIGNATURE)
-        finally:
-            browser.close()
+def test_chromium_opens_a_local_page_and_takes_a_screenshot(tiny_site: str, tmp_path: Path, browser: Any) -> None:
+    page = browser.new_page()
+    try:
+        page.goto(tiny_site)
+        assert page.title() == "cxloop smoke"
+        assert page.locator("h1").inner_text() == "Hello 안녕하세요"
+        shot = save_failure_screenshot(page, "support/test::smoke[chromium]", directory=tmp_path)
+        assert shot.name == "support_test_smoke_chromium.png"
+        assert shot.read_bytes().startswith(PNG_SIGNATURE)
+    finally:
+        page.close()

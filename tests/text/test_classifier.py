@@ -15,7 +15,6 @@ import pytest
 
 from conftest import require_shared_data
 from cxloop.errors import InvalidInput, NotFound, UnsupportedFile
-from cxloop.text.classifier import TextClassifier, TrainingReport, stratified_split, train_classifier
 from cxloop.jobs.classifiers import (
     cached_model,
     list_models,
@@ -26,6 +25,7 @@ from cxloop.jobs.classifiers import (
     save_model,
     write_predictions,
 )
+from cxloop.text.classifier import TextClassifier, TrainingReport, stratified_split, train_classifier
 
 # Intent → (Korean phrases, English phrases); sentences are built from them with a seeded Random.
 _INTENTS = {

@@ -11,6 +11,9 @@ import sqlalchemy as sa
 from cxloop.analytics.overview import Series, VolumeChart, latest_activity
 from cxloop.store.tables import emerging_issues, feedback, feedback_keywords, feedback_topics
 
+#: Feedback the company asked for; its volume follows survey sends, not customer problems.
+SOLICITED_CHANNELS = ("survey",)
+
 
 def _local_day(column: sa.ColumnElement[datetime], offset_minutes: int) -> sa.ColumnElement[Any]:
     return sa.cast(sa.func.date_trunc("day", column + sa.text(f"INTERVAL '{int(offset_minutes)} minutes'")), sa.Date)
@@ -24,10 +27,13 @@ def daily_counts(
     *,
     offset_minutes: int = 540,
     min_total: int = 5,
+    exclude_channels: tuple[str, ...] = SOLICITED_CHANNELS,
 ) -> dict[str, dict[date, int]]:
     """subject → local day → items, for topics (`what="topic"`) or keywords (`what="keyword"`).
 
     Subjects with fewer than `min_total` items in the whole window are left out: they cannot spike.
+    Survey answers are left out by default: a survey wave is scheduled by the company, and its
+    volume would make every topic look like it spiked.
     """
     table, subject = (
         (feedback_topics, feedback_topics.c.topic)
@@ -36,6 +42,8 @@ def daily_counts(
     )
     day = _local_day(table.c.occurred_at, offset_minutes).label("day")
     in_window = (table.c.occurred_at >= since) & (table.c.occurred_at < until)
+    if exclude_channels:
+        in_window = in_window & table.c.channel.not_in(exclude_channels)
     frequent = sa.select(subject).where(in_window).group_by(subject).having(sa.func.count() >= min_total).subquery()
     query = (
         sa.select(subject.label("subject"), day, sa.func.count().label("n"))

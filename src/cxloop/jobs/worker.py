@@ -22,7 +22,9 @@ logger = logging.getLogger(__name__)
 
 def default_pipeline() -> Pipeline:
     """Every stage cxloop ships, in phase order."""
-    return Pipeline(CORE_STAGES)
+    from cxloop.jobs.text_stages import TEXT_STAGES
+
+    return Pipeline([*CORE_STAGES, *TEXT_STAGES])
 
 
 def _item(row: Any) -> PipelineItem:
@@ -46,6 +48,7 @@ class Worker:
         self.settings = settings
         self.pipeline = pipeline or default_pipeline()
         self.name = f"{socket.gethostname()}:{os.getpid()}"
+        self.processed = 0  # records this worker has finished (failed attempts are not counted)
 
     def run_once(self) -> int:
         """Process one batch; returns how many records were taken (0 when the queue is empty)."""
@@ -55,7 +58,8 @@ class Worker:
                 if not rows:
                     return 0
                 self._process(conn, [_item(r) for r in rows])
-                return len(rows)
+            self.processed += len(rows)  # counted once the transaction has committed
+            return len(rows)
         except Exception:
             logger.exception("batch failed as a whole; retrying its records one at a time")
         return self._process_one_by_one()
@@ -77,6 +81,8 @@ class Worker:
                     rows = [r for r in intake_repo.claim(conn, self.store.dialect, 1) if r.id == intake_id]
                     if rows:
                         self._process(conn, [_item(rows[0])])
+                if rows:
+                    self.processed += 1
             except Exception as exc:
                 logger.warning("intake record %s failed: %s", intake_id, exc)
                 with self.store.write() as conn:
@@ -86,14 +92,13 @@ class Worker:
         return len(ids)
 
     def run_until_idle(self, max_batches: int | None = None) -> int:
-        """Drain the queue; returns how many records were processed."""
-        total, batches = 0, 0
+        """Drain the queue; returns how many records were processed (retries of failing ones aside)."""
+        before, batches = self.processed, 0
         while max_batches is None or batches < max_batches:
-            taken = self.run_once()
-            if taken == 0:
+            if self.run_once() == 0:
                 break
-            total, batches = total + taken, batches + 1
-        return total
+            batches += 1
+        return self.processed - before
 
     def run_forever(self, stop: threading.Event) -> None:
         logger.info("worker %s started: stages %s", self.name, ", ".join(self.pipeline.names))

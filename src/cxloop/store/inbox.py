@@ -118,7 +118,7 @@ def facet_values(conn: sa.Connection) -> dict[str, list[str]]:
     """Distinct sources and languages present, for the inbox filter menus."""
     return {
         name: [
-            str(v) for (v,) in conn.execute(sa.select(sa.distinct(column)).where(column.is_not(None)).order_by(column))
+            str(v) for (v,) in conn.execute(sa.select(column).distinct().where(column.is_not(None)).order_by(column))
         ]
         for name, column in (("source", feedback.c.source), ("language", feedback.c.language))
     }

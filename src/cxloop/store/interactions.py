@@ -35,6 +35,13 @@ def insert_feedback_signals(conn: sa.Connection, dialect: StoreDialect, rows: Se
                 }
             )
         for keyword in dict.fromkeys(row.get("keywords") or []):  # unique, order kept
-            keyword_rows.append({"feedback_id": row["id"], "keyword": keyword[:200], "occurred_at": row["occurred_at"]})
+            keyword_rows.append(
+                {
+                    "feedback_id": row["id"],
+                    "keyword": keyword[:200],
+                    "occurred_at": row["occurred_at"],
+                    "channel": row["channel"],
+                }
+            )
     dialect.bulk_insert(conn, feedback_topics, topic_rows)
     dialect.bulk_insert(conn, feedback_keywords, keyword_rows)

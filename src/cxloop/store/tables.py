@@ -283,6 +283,7 @@ feedback_keywords = sa.Table(
     _id("feedback_id", primary_key=True),
     sa.Column("keyword", sa.String(200), primary_key=True),
     sa.Column("occurred_at", sa.DateTime, nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
 )
 _pg_index(feedback_keywords.c.keyword, feedback_keywords.c.occurred_at)
 

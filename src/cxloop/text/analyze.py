@@ -7,6 +7,7 @@ so a text gets the same reading wherever it comes from. Models load lazily, once
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -14,10 +15,12 @@ from typing import Any
 from cxloop.domain import Language
 from cxloop.text.language import detect_language
 from cxloop.text.normalize import model_text, normalize_text
-from cxloop.text.pii import PiiSpan, find_pii, mask_pii
+from cxloop.text.pii import PiiKind, PiiSpan, find_pii, mask_pii
 
 #: Models read at most this many characters; longer texts are analyzed on their beginning.
 MODEL_CHARS = 20_000
+# Masking placeholders are not what the customer talked about: keep them out of the keywords.
+_PLACEHOLDER = re.compile(r"\[(?:" + "|".join(kind.value.upper() for kind in PiiKind) + r")\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,7 +94,7 @@ class TextAnalyzer:
         has_text = [bool(m.strip()) for m in for_models]
         scored = iter(self.sentiment.score_texts([m for m, ok in zip(for_models, has_text, strict=True) if ok]))
         topics = tag_topics_batch(for_models, self.taxonomy, self.sentiment)
-        keywords = extract_keywords_batch(for_models, languages)
+        keywords = extract_keywords_batch([_PLACEHOLDER.sub(" ", m) for m in for_models], languages)
         results = []
         for i, text in enumerate(for_models):
             context = (contexts[i] if contexts else None) or CustomerContext()

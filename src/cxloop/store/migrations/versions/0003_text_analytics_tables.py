@@ -40,6 +40,7 @@ def upgrade() -> None:
         sa.Column("feedback_id", sa.String(length=26), nullable=False),
         sa.Column("keyword", sa.String(length=200), nullable=False),
         sa.Column("occurred_at", sa.DateTime(), nullable=False),
+        sa.Column("channel", sa.String(length=32), nullable=False),
         sa.PrimaryKeyConstraint("feedback_id", "keyword", name=op.f("pk_feedback_keywords")),
     )
     create_postgres_index(
