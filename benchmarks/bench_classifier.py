@@ -26,8 +26,8 @@ from pathlib import Path
 import numpy as np
 from _common import REPO, Table, write_results
 
-from cxloop.text.classifier import TextClassifier, fit_classifier, stratified_split, train_classifier
 from cxloop.jobs.classifiers import read_labelled
+from cxloop.text.classifier import TextClassifier, fit_classifier, stratified_split, train_classifier
 
 TARGET_ACCURACY = 0.93
 TARGET_TRAIN_SECONDS = 60.0

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cxloop.domain import IntakeStatus, new_id
+from cxloop.domain import IntakeStatus, new_ids
 from cxloop.store.dialects import StoreDialect
 from cxloop.store.tables import ingest_batches, intake_records
 
@@ -36,13 +36,14 @@ def enqueue(
     """
     seen: set[tuple[str, str]] = set()
     rows = []
+    ids = iter(new_ids(len(records)))
     for source, external_id, payload in records:
         if (source, external_id) in seen:
             continue
         seen.add((source, external_id))
         rows.append(
             {
-                "id": new_id(),
+                "id": next(ids),
                 "batch_id": batch_id,
                 "kind": kind,
                 "source": source,
