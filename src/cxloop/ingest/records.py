@@ -33,6 +33,8 @@ CANONICAL_FIELDS: dict[RecordKind, tuple[str, ...]] = {
     ),
 }  # fmt: skip
 
+_ALLOWED = {kind: frozenset(names) for kind, names in CANONICAL_FIELDS.items()}
+
 REQUIRED_FIELDS: dict[RecordKind, tuple[str, ...]] = {
     RecordKind.CUSTOMERS: ("external_id", "source"),
     RecordKind.EVENTS: ("source", "type", "channel", "occurred_at"),
@@ -178,11 +180,17 @@ def validate_record(
     """(source, external_id, payload) for one raw record, or _RecordError naming the field."""
     if not isinstance(raw, Mapping):
         raise _RecordError(None, f"each record must be a JSON object, got {type(raw).__name__}")
-    allowed = CANONICAL_FIELDS[kind]
-    unknown = [key for key in raw if key not in allowed]
-    if unknown:
-        raise _RecordError(str(unknown[0]), f"unknown field for {kind.value}; the fields are: {', '.join(allowed)}")
-    present = {key: value for key, value in raw.items() if not f.is_blank(value)}
+    allowed = _ALLOWED[kind]
+    for key in raw:
+        if key not in allowed:
+            fields = ", ".join(CANONICAL_FIELDS[kind])
+            raise _RecordError(str(key), f"unknown field for {kind.value}; the fields are: {fields}")
+    # Empty cells and blank strings count as absent (inlined: this runs for every field of every record).
+    present = {
+        key: value
+        for key, value in raw.items()
+        if value is not None and not (type(value) is str and (not value or value.isspace()))
+    }
     if default_source and "source" not in present:
         present["source"] = default_source
     for name in REQUIRED_FIELDS[kind]:
