@@ -16,7 +16,7 @@ SOLICITED_CHANNELS = ("survey",)
 
 
 def _local_day(column: sa.ColumnElement[datetime], offset_minutes: int) -> sa.ColumnElement[Any]:
-    return sa.cast(sa.func.date_trunc("day", column + sa.text(f"INTERVAL '{int(offset_minutes)} minutes'")), sa.Date)
+    return sa.cast(column + sa.text(f"INTERVAL '{int(offset_minutes)} minutes'"), sa.Date)
 
 
 def daily_counts(
