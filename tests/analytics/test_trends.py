@@ -88,3 +88,27 @@ def test_a_spike_is_recorded_once_with_examples_and_a_steady_weekly_pattern_is_n
         issues = list_emerging_issues(conn)
     assert len(issues[0]["example_items"]) == 3
     assert all("account_login 65" in ex["excerpt"] for ex in issues[0]["example_items"])
+
+
+def test_the_trends_page_shows_topics_and_the_emerging_issue(duckdb_client: Any, duckdb_store: Store) -> None:
+    import re
+
+    from cxloop.access import create_user
+    from cxloop.domain import Role
+
+    _seed(duckdb_store, {"delivery": _weekday_pattern, "account_login": _login_spike})
+    spike_day = (START + timedelta(days=SPIKE_DAY_INDEX, hours=9)).date()
+    detect_days(duckdb_store, [spike_day])
+    create_user(duckdb_store, "analyst@example.com", "Analyst", "a-long-password", Role.ANALYST, source="tests")
+    login_page = duckdb_client.get("/login").text
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login_page)
+    assert csrf is not None
+    duckdb_client.post(
+        "/login",
+        data={"email": "analyst@example.com", "password": "a-long-password", "csrf_token": csrf.group(1), "next": "/"},
+    )
+    page = duckdb_client.get("/trends?days=90", headers={"Accept-Language": "ko"})
+    assert page.status_code == 200
+    assert "회원·로그인" in page.text  # the taxonomy's Korean topic name, not the id
+    assert 'data-testid="emerging-issues"' in page.text
+    assert str(spike_day) in page.text

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -25,7 +26,8 @@ class VolumeChart:
     series: list[Series]  # one per channel, largest first
 
 
-def _local_day(column: sa.ColumnElement[datetime], utc_offset_minutes: int) -> sa.ColumnElement[Any]:
+def local_day(column: sa.ColumnElement[datetime], utc_offset_minutes: int) -> sa.ColumnElement[Any]:
+    """The business-local calendar day of a stored UTC time."""
     # A cast to DATE truncates by itself; date_trunc first cost a third of the 180-day overview.
     return sa.cast(column + sa.text(f"INTERVAL '{int(utc_offset_minutes)} minutes'"), sa.Date)
 
@@ -40,22 +42,30 @@ def latest_activity(conn: sa.Connection) -> datetime | None:
 def _volume(
     conn: sa.Connection, table: sa.Table, start: datetime, end: datetime, offset: int, step: int
 ) -> VolumeChart:
-    day = _local_day(table.c.occurred_at, offset).label("day")
+    day = local_day(table.c.occurred_at, offset).label("day")
     query = (
         sa.select(day, table.c.channel, sa.func.count().label("n"))
         .where(table.c.occurred_at >= start, table.c.occurred_at < end)
         .group_by(day, table.c.channel)
     )
+    return bucketed(((row.channel, row.day, int(row.n)) for row in conn.execute(query)), start, end, offset, step)
+
+
+def bucketed(
+    counts: Iterable[tuple[str, date, int]], start: datetime, end: datetime, offset: int, step: int
+) -> VolumeChart:
+    """(series name, local day, count) rows gathered into buckets of `step` days, largest series first."""
     first = (start + timedelta(minutes=offset)).date()
     n_buckets = max(1, ((end - start).days + step - 1) // step)
-    buckets = [first + timedelta(days=i * step) for i in range(n_buckets)]
-    counts: dict[str, list[int]] = {}
-    for row in conn.execute(query):
-        index = min((row.day - first).days // step, n_buckets - 1)
+    series: dict[str, list[int]] = {}
+    for name, day, n in counts:
+        index = min((day - first).days // step, n_buckets - 1)
         if index >= 0:
-            counts.setdefault(row.channel, [0] * n_buckets)[index] += int(row.n)
-    series = sorted((Series(name, values) for name, values in counts.items()), key=lambda s: -sum(s.values))
-    return VolumeChart(buckets, series)
+            series.setdefault(name, [0] * n_buckets)[index] += n
+    return VolumeChart(
+        [first + timedelta(days=i * step) for i in range(n_buckets)],
+        sorted((Series(name, values) for name, values in series.items()), key=lambda s: -sum(s.values)),
+    )
 
 
 def overview(conn: sa.Connection, *, days: int = 30, utc_offset_minutes: int = 540) -> dict[str, Any]:
@@ -68,9 +78,9 @@ def overview(conn: sa.Connection, *, days: int = 30, utc_offset_minutes: int = 5
     event_chart = _volume(conn, events, start, end, utc_offset_minutes, step)
     in_period = (feedback.c.occurred_at >= start) & (feedback.c.occurred_at < end)
     survey = conn.execute(
-        sa.select(
-            sa.func.count().label("responses"), sa.func.count(sa.distinct(feedback.c.customer_id))
-        ).where(in_period, feedback.c.survey_type.is_not(None))
+        sa.select(sa.func.count().label("responses"), sa.func.count(sa.distinct(feedback.c.customer_id))).where(
+            in_period, feedback.c.survey_type.is_not(None)
+        )
     ).one()
     pending = conn.execute(
         sa.select(sa.func.count()).select_from(intake_records).where(intake_records.c.status == "pending")

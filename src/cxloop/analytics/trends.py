@@ -8,15 +8,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cxloop.analytics.overview import Series, VolumeChart, latest_activity
+from cxloop.analytics.overview import bucketed, latest_activity, local_day
 from cxloop.store.tables import emerging_issues, feedback, feedback_keywords, feedback_topics
 
 #: Feedback the company asked for; its volume follows survey sends, not customer problems.
 SOLICITED_CHANNELS = ("survey",)
-
-
-def _local_day(column: sa.ColumnElement[datetime], offset_minutes: int) -> sa.ColumnElement[Any]:
-    return sa.cast(column + sa.text(f"INTERVAL '{int(offset_minutes)} minutes'"), sa.Date)
 
 
 def daily_counts(
@@ -40,7 +36,7 @@ def daily_counts(
         if what == "topic"
         else (feedback_keywords, feedback_keywords.c.keyword)
     )
-    day = _local_day(table.c.occurred_at, offset_minutes).label("day")
+    day = local_day(table.c.occurred_at, offset_minutes).label("day")
     in_window = (table.c.occurred_at >= since) & (table.c.occurred_at < until)
     if exclude_channels:
         in_window = in_window & table.c.channel.not_in(exclude_channels)
@@ -62,19 +58,12 @@ def topic_trends(conn: sa.Connection, *, days: int = 90, offset_minutes: int = 5
     end = (latest or datetime(2000, 1, 1)) + timedelta(seconds=1)
     start, previous_start = end - timedelta(days=days), end - timedelta(days=2 * days)
     step = 1 if days <= 90 else 7
-    day = _local_day(feedback_topics.c.occurred_at, offset_minutes).label("day")
+    day = local_day(feedback_topics.c.occurred_at, offset_minutes).label("day")
     rows = conn.execute(
         sa.select(feedback_topics.c.topic, day, sa.func.count().label("n"))
         .where(feedback_topics.c.occurred_at >= start, feedback_topics.c.occurred_at < end)
         .group_by(feedback_topics.c.topic, day)
     ).all()
-    first = (start + timedelta(minutes=offset_minutes)).date()
-    n_buckets = max(1, ((end - start).days + step - 1) // step)
-    series: dict[str, list[int]] = {}
-    for row in rows:
-        index = min((row.day - first).days // step, n_buckets - 1)
-        if index >= 0:
-            series.setdefault(row.topic, [0] * n_buckets)[index] += int(row.n)
     negative = sa.func.count().filter(feedback_topics.c.sentiment == "negative")
     summary_rows = conn.execute(
         sa.select(
@@ -100,10 +89,7 @@ def topic_trends(conn: sa.Connection, *, days: int = 90, offset_minutes: int = 5
         ),
         key=lambda s: -s["volume"],
     )
-    chart = VolumeChart(
-        [first + timedelta(days=i * step) for i in range(n_buckets)],
-        sorted((Series(name, values) for name, values in series.items()), key=lambda s: -sum(s.values)),
-    )
+    chart = bucketed(((row.topic, row.day, int(row.n)) for row in rows), start, end, offset_minutes, step)
     return {
         "period": {"days": days, "start": start, "end": end, "bucket_days": step},
         "chart": chart,
