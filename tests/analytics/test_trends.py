@@ -75,6 +75,10 @@ def test_trends_count_local_days_and_negative_share(store: Store) -> None:
     assert login["volume"] == 40 + 2 * 29
     assert abs(login["negative_share"] - (35 + 29) / login["volume"]) < 1e-9
     assert sum(sum(s.values) for s in trends["chart"].series) == sum(t["volume"] for t in trends["topics"])
+    assert login["previous_volume"] == 2 * 30  # the 30 days before are fully covered by the data
+    with store.read() as conn:
+        longer = topic_trends(conn, days=60)  # the 60 days before reach past the first record
+    assert all(t["previous_volume"] is None for t in longer["topics"])
 
 
 def test_a_spike_is_recorded_once_with_examples_and_a_steady_weekly_pattern_is_not(store: Store) -> None:

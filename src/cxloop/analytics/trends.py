@@ -76,14 +76,20 @@ def topic_trends(conn: sa.Connection, *, days: int = 90, offset_minutes: int = 5
         .where(feedback_topics.c.occurred_at >= previous_start, feedback_topics.c.occurred_at < end)
         .group_by(feedback_topics.c.topic)
     ).all()
+    # The previous period only compares when the data reach back over all of it; a period that is
+    # mostly before the first record would show every topic growing by thousands of percent.
+    earliest = conn.execute(sa.select(sa.func.min(feedback_topics.c.occurred_at))).scalar()
+    comparable = earliest is not None and earliest <= previous_start
     summary = sorted(
         (
             {
                 "topic": r.topic,
                 "volume": int(r.volume),
                 "negative_share": (r.negative / r.volume) if r.volume else None,
-                "previous_volume": int(r.previous_volume),
-                "previous_negative_share": (r.previous_negative / r.previous_volume) if r.previous_volume else None,
+                "previous_volume": int(r.previous_volume) if comparable else None,
+                "previous_negative_share": (r.previous_negative / r.previous_volume)
+                if comparable and r.previous_volume
+                else None,
             }
             for r in summary_rows
         ),
