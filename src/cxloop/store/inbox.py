@@ -8,6 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cxloop.store.search import LIKE_ESCAPE, contains_pattern
 from cxloop.store.tables import customers, feedback, feedback_topics, intake_records
 
 PAGE_SIZES = (25, 50, 100)
@@ -40,8 +41,7 @@ class InboxFilter:
                 found.append(column == value)
         if self.search:
             # Bound parameter with LIKE wildcards escaped: user text never becomes SQL or a pattern.
-            escaped = self.search.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-            found.append(feedback.c.text.ilike(f"%{escaped}%", escape="\\"))
+            found.append(feedback.c.text.ilike(contains_pattern(self.search), escape=LIKE_ESCAPE))
         if self.topic:
             mentions = sa.select(feedback_topics.c.feedback_id).where(feedback_topics.c.topic == self.topic)
             found.append(feedback.c.id.in_(mentions))

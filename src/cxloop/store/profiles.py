@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cxloop.identity.identifiers import normalize_email, normalize_phone
+from cxloop.store.search import LIKE_ESCAPE, contains_pattern
 from cxloop.store.tables import customer_identities, customers, events, feedback
 
 
@@ -17,16 +18,16 @@ def _matching_customer_ids(search: str) -> sa.CompoundSelect[Any]:
         identifier = normalize(search)
         if identifier.is_valid:
             candidates.add(identifier.value)
-    escaped = search.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    pattern = contains_pattern(search)
     matches = [customer_identities.c.value.in_(candidates)]
     if len(search.strip()) >= 4:
         # Agents type fragments: part of an e-mail, or the last digits of a phone number.
-        matches.append(customer_identities.c.value.ilike(f"%{escaped}%", escape="\\"))
+        matches.append(customer_identities.c.value.ilike(pattern, escape=LIKE_ESCAPE))
         digits = "".join(ch for ch in search if ch.isdigit()).lstrip("0")
         if len(digits) >= 4:
             matches.append(customer_identities.c.value.like(f"%{digits}%"))
     by_identifier = sa.select(customer_identities.c.customer_id).where(sa.or_(*matches))
-    by_name = sa.select(customers.c.id).where(customers.c.name.ilike(f"%{escaped}%", escape="\\"))
+    by_name = sa.select(customers.c.id).where(customers.c.name.ilike(pattern, escape=LIKE_ESCAPE))
     return sa.union(by_identifier, by_name)
 
 
