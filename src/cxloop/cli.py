@@ -301,10 +301,14 @@ def worker(ctx: click.Context, until_idle: bool) -> None:
 @click.option("--id-column", default="id", show_default=True, help="Copied to the output when present.")
 @click.option("--format", "output_format", type=click.Choice(["jsonl"]), default="jsonl", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Default: standard output.")
-def analyze(file: Path, text_column: str, id_column: str, output_format: str, output: Path | None) -> None:
+@click.pass_context
+def analyze(
+    ctx: click.Context, file: Path, text_column: str, id_column: str, output_format: str, output: Path | None
+) -> None:
     """Analyze the texts of a CSV, TSV, JSONL or XLSX FILE: one JSON object per row, in input order."""
     from cxloop.errors import InvalidInput
     from cxloop.ingest.files import read_table
+    from cxloop.jobs.taxonomy import current_taxonomy
     from cxloop.jobs.text_stages import text_analyzer
 
     try:
@@ -314,7 +318,7 @@ def analyze(file: Path, text_column: str, id_column: str, output_format: str, ou
     columns, rows = read_table(data, file.name)
     if text_column not in columns:
         raise InvalidInput(f"no column {text_column!r}; the columns are: {', '.join(c for c in columns if c)}")
-    analyzer = text_analyzer()
+    analyzer = text_analyzer(current_taxonomy(_settings(ctx)))
     sink = output.open("w", encoding="utf-8") if output else None
     try:
         for start in range(0, len(rows), 2000):

@@ -12,18 +12,21 @@ import sqlalchemy as sa
 
 from cxloop.domain import RecordKind
 from cxloop.jobs.pipeline import PipelineItem, Stage, StageContext
+from cxloop.jobs.taxonomy import current_taxonomy
 from cxloop.store.tables import customers, feedback
 from cxloop.text.analyze import CustomerContext, TextAnalyzer
+from cxloop.text.topics import Taxonomy
 
 #: How much history a worker's near-duplicate index starts from.
 DUPLICATE_HISTORY = timedelta(days=90)
 DUPLICATE_HISTORY_ROWS = 200_000
 
 
-@functools.cache
-def text_analyzer() -> TextAnalyzer:
-    """Loaded once per process: the models are read-only and shared by every worker thread."""
-    return TextAnalyzer()
+@functools.lru_cache(maxsize=4)
+def text_analyzer(taxonomy: Taxonomy | None = None) -> TextAnalyzer:
+    """Loaded once per process and taxonomy: the models are read-only and shared by worker threads,
+    and an edited taxonomy gets a fresh analyzer on the next batch."""
+    return TextAnalyzer(taxonomy)
 
 
 def _feedback_with_text(batch: list[PipelineItem]) -> list[PipelineItem]:
@@ -44,7 +47,9 @@ def analyze_texts(batch: list[PipelineItem], ctx: StageContext) -> list[Pipeline
     items = _feedback_with_text(batch)
     if not items:
         return batch
-    analyses = text_analyzer().analyze_batch([i.row["text"] for i in items], _customer_contexts(ctx, items))
+    analyses = text_analyzer(current_taxonomy(ctx.settings)).analyze_batch(
+        [i.row["text"] for i in items], _customer_contexts(ctx, items)
+    )
     for item, analysis in zip(items, analyses, strict=True):
         original = item.row["text"]
         item.row.update(

@@ -16,6 +16,7 @@ from cxloop.domain import Language
 from cxloop.text.language import detect_language
 from cxloop.text.normalize import model_text, normalize_text
 from cxloop.text.pii import PiiKind, PiiSpan, find_pii, mask_pii
+from cxloop.text.topics import Taxonomy
 
 #: Models read at most this many characters; longer texts are analyzed on their beginning.
 MODEL_CHARS = 20_000
@@ -72,12 +73,12 @@ def content_hash(masked: str) -> str | None:
 class TextAnalyzer:
     """Holds the loaded models; cheap to call, expensive to build (build once per process)."""
 
-    def __init__(self) -> None:
+    def __init__(self, taxonomy: Taxonomy | None = None) -> None:
         from cxloop.text.sentiment import load_sentiment_model
         from cxloop.text.topics import load_taxonomy
 
         self.sentiment = load_sentiment_model()
-        self.taxonomy = load_taxonomy()
+        self.taxonomy = taxonomy or load_taxonomy()
 
     def analyze_batch(
         self, texts: Sequence[str], contexts: Sequence[CustomerContext | None] | None = None

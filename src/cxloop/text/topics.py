@@ -224,12 +224,18 @@ def _topic_from_dict(raw: Any, position: int) -> Topic:
 
 
 def load_taxonomy(path: Path | None = None) -> Taxonomy:
-    """The taxonomy in ``path`` (default: the shipped ``taxonomy.yaml``), loaded once per path and process."""
-    return _load_taxonomy((TAXONOMY_PATH if path is None else Path(path)).resolve())
+    """The taxonomy in ``path`` (default: the shipped ``taxonomy.yaml``), loaded once per version of
+    the file: an edited file is read again, an unchanged one is not."""
+    resolved = (TAXONOMY_PATH if path is None else Path(path)).resolve()
+    try:
+        modified = resolved.stat().st_mtime_ns
+    except OSError as error:
+        raise TaxonomyError(f"taxonomy file {resolved} cannot be read: {error.strerror or error}") from error
+    return _load_taxonomy(resolved, modified)
 
 
 @lru_cache(maxsize=16)
-def _load_taxonomy(path: Path) -> Taxonomy:
+def _load_taxonomy(path: Path, modified_ns: int) -> Taxonomy:
     try:
         data = yaml.load(path.read_text(encoding="utf-8"), Loader=_YAML_LOADER)  # noqa: S506 - a safe loader
     except OSError as error:

@@ -86,7 +86,18 @@ def create_app(
     app.mount("/static", StaticFiles(directory=str(_STATIC)), name="static")
 
     from cxloop.web.api import admin, ingest, records, text
-    from cxloop.web.pages import auth, customers, feedback, imports, overview, system, trends
+    from cxloop.web.pages import (
+        auth,
+        customers,
+        feedback,
+        imports,
+        overview,
+        system,
+        trends,
+    )
+    from cxloop.web.pages import (
+        settings as settings_pages,
+    )
 
     for router in (ingest.router, records.router, text.router, admin.router):
         app.include_router(router, prefix="/api/v1")
@@ -98,6 +109,7 @@ def create_app(
         trends.router,
         customers.router,
         imports.router,
+        settings_pages.router,
     ):
         app.include_router(router)
     return app

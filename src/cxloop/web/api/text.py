@@ -9,8 +9,9 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, model_validator
 
 from cxloop.analytics.trends import list_emerging_issues, topic_trends
+from cxloop.jobs.taxonomy import current_taxonomy, save_taxonomy
 from cxloop.jobs.text_stages import text_analyzer
-from cxloop.web.deps import ReadPrincipal, SettingsDep, StoreDep
+from cxloop.web.deps import AdminPrincipal, ReadPrincipal, SettingsDep, StoreDep
 
 router = APIRouter(tags=["text"])
 MAX_TEXTS = 1000
@@ -29,10 +30,21 @@ class AnalyzeRequest(BaseModel):
         return self
 
 
+@router.get("/taxonomy", summary="The topic taxonomy in use")
+def get_taxonomy(settings: SettingsDep, _: ReadPrincipal) -> dict[str, Any]:
+    return current_taxonomy(settings).to_dict()
+
+
+@router.put("/taxonomy", summary="Replace the topic taxonomy (validated; used from the next batch on)")
+def put_taxonomy(body: dict[str, Any], settings: SettingsDep, _: AdminPrincipal) -> dict[str, Any]:
+    return save_taxonomy(settings, body).to_dict()
+
+
 @router.post("/analyze", summary="Language, sentiment, topics with aspects, keywords, PII and flags for ad-hoc text")
-async def analyze(body: AnalyzeRequest, _: ReadPrincipal) -> dict[str, Any]:
+async def analyze(body: AnalyzeRequest, settings: SettingsDep, _: ReadPrincipal) -> dict[str, Any]:
     texts = body.texts if body.texts is not None else [body.text or ""]
-    analyses = await run_in_threadpool(text_analyzer().analyze_batch, texts)
+    analyzer = text_analyzer(current_taxonomy(settings))
+    analyses = await run_in_threadpool(analyzer.analyze_batch, texts)
     return {"results": [a.to_dict() for a in analyses]}
 
 

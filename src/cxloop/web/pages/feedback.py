@@ -15,7 +15,7 @@ from cxloop.store import inbox
 from cxloop.web.deps import CurrentUser, StoreDep
 from cxloop.web.highlight import highlight_topics
 from cxloop.web.pages.trends import topic_namer
-from cxloop.web.rendering import locale_of, render
+from cxloop.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
 SENTIMENTS = ("positive", "neutral", "negative")
@@ -51,7 +51,7 @@ def inbox_page(
 ) -> Response:
     request.state.user = user
     # Unknown filter values are ignored rather than refused: a stale bookmark still opens the inbox.
-    names = topic_namer(locale_of(request))
+    names = topic_namer(request)
     day_from, day_to = _day(date_from), _day(date_to)
     where = inbox.InboxFilter(
         channel=_member(channel, FeedbackChannel),
@@ -106,6 +106,6 @@ def feedback_detail(feedback_id: str, request: Request, user: CurrentUser, store
         item = inbox.get_feedback(conn, feedback_id)
     if item is None:
         raise NotFound(f"no feedback with id {feedback_id}")
-    names = topic_namer(locale_of(request))
+    names = topic_namer(request)
     marked = highlight_topics(item["text"] or "", item["topics"] or [], names)
     return render(request, "feedback_detail.html", {"item": item, "marked_text": marked, "names": names})

@@ -9,7 +9,7 @@ from fastapi.responses import Response
 
 from cxloop.analytics.overview import PERIODS
 from cxloop.analytics.trends import list_emerging_issues, topic_trends
-from cxloop.text.topics import load_taxonomy
+from cxloop.jobs.taxonomy import current_taxonomy
 from cxloop.web.charts import stacked_bars
 from cxloop.web.deps import CurrentUser, SettingsDep, StoreDep
 from cxloop.web.i18n import translator
@@ -18,8 +18,11 @@ from cxloop.web.rendering import locale_of, render
 router = APIRouter(include_in_schema=False)
 
 
-def topic_namer(locale: str) -> dict[str, str]:
-    return {t.id: (t.name_ko if locale == "ko" else t.name_en) for t in load_taxonomy().topics}
+def topic_namer(request: Request) -> dict[str, str]:
+    """Topic id → name in the page's language, from the taxonomy in use."""
+    locale = locale_of(request)
+    taxonomy = current_taxonomy(request.app.state.settings)
+    return {t.id: (t.name_ko if locale == "ko" else t.name_en) for t in taxonomy.topics}
 
 
 @router.get("/trends")
@@ -33,7 +36,7 @@ def trends_page(
     request.state.user = user
     days = days if days in PERIODS else 90
     locale = locale_of(request)
-    names = topic_namer(locale)
+    names = topic_namer(request)
     with store.read() as conn:
         trends = topic_trends(conn, days=days, offset_minutes=settings.business_utc_offset_minutes)
         issues = list_emerging_issues(conn, limit=30)
