@@ -306,16 +306,13 @@ def analyze(
     ctx: click.Context, file: Path, text_column: str, id_column: str, output_format: str, output: Path | None
 ) -> None:
     """Analyze the texts of a CSV, TSV, JSONL or XLSX FILE: one JSON object per row, in input order."""
+    from cxloop.client import read_file
     from cxloop.errors import InvalidInput
     from cxloop.ingest.files import read_table
     from cxloop.jobs.taxonomy import current_taxonomy
     from cxloop.jobs.text_stages import text_analyzer
 
-    try:
-        data = file.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {file}: {exc.strerror or exc}") from exc
-    columns, rows = read_table(data, file.name)
+    columns, rows = read_table(read_file(file), file.name)
     if text_column not in columns:
         raise InvalidInput(f"no column {text_column!r}; the columns are: {', '.join(c for c in columns if c)}")
     analyzer = text_analyzer(current_taxonomy(_settings(ctx)))
@@ -342,15 +339,6 @@ def classify() -> None:
     """Supervised text classifiers trained on your own labelled history."""
 
 
-def _read_file(path: Path) -> bytes:
-    from cxloop.errors import InvalidInput
-
-    try:
-        return path.read_bytes()
-    except OSError as exc:
-        raise InvalidInput(f"cannot read {path}: {exc.strerror or exc}") from exc
-
-
 @classify.command("train")
 @click.argument("file", type=click.Path(path_type=Path))
 @click.option("--text-column", required=True)
@@ -362,12 +350,13 @@ def classify_train(
     ctx: click.Context, file: Path, text_column: str, label_column: str, name: str, output_format: str
 ) -> None:
     """Train on FILE, report per-label precision and recall on a held-out split, and save the model."""
+    from cxloop.client import read_file
     from cxloop.jobs.classifiers import model_directory, read_labelled, save_model
     from cxloop.text.classifier import train_classifier
 
     settings = _settings(ctx)
     model_directory(settings.data_dir, name)  # refuse a bad name before spending time on training
-    rows = read_labelled(_read_file(file), file.name, text_column, label_column)
+    rows = read_labelled(read_file(file), file.name, text_column, label_column)
     model, report = train_classifier(rows.texts, rows.labels)
     where = save_model(model, settings.data_dir, name)
 
@@ -395,10 +384,11 @@ def classify_train(
 @click.pass_context
 def classify_predict(ctx: click.Context, file: Path, text_column: str, name: str, output: Path | None) -> None:
     """Write one JSON line per row of FILE, in input order: {"label", "score", "top"}."""
+    from cxloop.client import read_file
     from cxloop.jobs.classifiers import load_model, read_texts, write_predictions
 
     model = load_model(_settings(ctx).data_dir, name)
-    predictions = model.predict(read_texts(_read_file(file), file.name, text_column))
+    predictions = model.predict(read_texts(read_file(file), file.name, text_column))
     if output is None:
         write_predictions(predictions, sys.stdout.buffer)
     else:
@@ -433,7 +423,7 @@ def trends_detect(ctx: click.Context, since: Any, until: Any) -> None:
     from datetime import timedelta
 
     from cxloop.client import running_server
-    from cxloop.jobs.emerging import detect_days, detect_recent
+    from cxloop.jobs.emerging import detect_days, detect_recent, newest_local_day
     from cxloop.store.engine import Store
 
     settings = _settings(ctx)
@@ -441,21 +431,15 @@ def trends_detect(ctx: click.Context, since: Any, until: Any) -> None:
         raise click.UsageError("the running server detects emerging issues itself; stop it to backfill")
     store = Store(settings.resolved_database_url)
     store.check_available()
+    offset = settings.business_utc_offset_minutes
     if since is None:
-        found = detect_recent(store, offset_minutes=settings.business_utc_offset_minutes)
+        found = detect_recent(store, offset_minutes=offset)
     else:
-        last = (until or since).date() if until else None
-        if last is None:
-            import sqlalchemy as sa
-
-            from cxloop.store.tables import feedback_topics
-
-            with store.read() as conn:
-                newest = conn.execute(sa.select(sa.func.max(feedback_topics.c.occurred_at))).scalar()
-            offset = timedelta(minutes=settings.business_utc_offset_minutes)
-            last = (newest + offset).date() if newest else since.date()
-        days = [since.date() + timedelta(days=i) for i in range((last - since.date()).days + 1)]
-        found = detect_days(store, days, offset_minutes=settings.business_utc_offset_minutes)
+        first = since.date()
+        last = until.date() if until else (newest_local_day(store, offset_minutes=offset) or first)
+        found = detect_days(
+            store, [first + timedelta(days=i) for i in range((last - first).days + 1)], offset_minutes=offset
+        )
     for issue in found:
         click.echo(
             f"{issue['day']} {issue['kind']:<14} {issue['subject']:<24} {issue['observed']} vs {issue['expected']:.1f}"

@@ -45,7 +45,7 @@ class LocalGateway:
         report = import_into_store(
             self.store,
             self.settings,
-            _read(path),
+            read_file(path),
             path.name,
             kind,
             mapping=mapping,
@@ -95,7 +95,7 @@ class RemoteGateway:
         form: dict[str, Any] = {"kind": kind.value, "mapping": [f"{k}={v}" for k, v in mapping.items()]}
         if source:
             form["source"] = source
-        result: dict[str, Any] = self._call("POST", "/imports", data=form, files={"file": (path.name, _read(path))})
+        result: dict[str, Any] = self._call("POST", "/imports", data=form, files={"file": (path.name, read_file(path))})
         return result
 
     def create_token(self, name: str, scopes: frozenset[TokenScope], expires_in_days: int | None) -> str:
@@ -124,7 +124,8 @@ class _RemoteError(CxloopError):
         self.status_code = status  # type: ignore[misc]
 
 
-def _read(path: Path) -> bytes:
+def read_file(path: Path) -> bytes:
+    """A file's bytes, or InvalidInput naming the file and the reason."""
     try:
         return path.read_bytes()
     except OSError as exc:

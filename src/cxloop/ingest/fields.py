@@ -18,10 +18,6 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
-def is_blank(value: Any) -> bool:
-    return value is None or (isinstance(value, str) and not value.strip())
-
-
 def text(value: Any, *, max_length: int) -> str:
     """A trimmed NFC string; numbers from spreadsheets are accepted and turned into text."""
     if type(value) is str and value.isascii() and value.isprintable():
@@ -43,9 +39,7 @@ def text(value: Any, *, max_length: int) -> str:
 def slug(value: Any) -> str:
     cleaned = text(value, max_length=64)
     if not _SLUG.match(cleaned):
-        raise ValueError(
-            f"{cleaned!r} is not a valid name: use letters, digits, '_', '-', '.' or ':' (max 64)"
-        )
+        raise ValueError(f"{cleaned!r} is not a valid name: use letters, digits, '_', '-', '.' or ':' (max 64)")
     return cleaned
 
 

@@ -101,11 +101,16 @@ def _record(store: Store, day: date, found: list[Detection], offset: timedelta) 
     return recorded
 
 
-def detect_recent(store: Store, *, days: int = 2, offset_minutes: int = 540) -> list[dict[str, Any]]:
-    """The scheduler's call: the last `days` local days up to the newest feedback."""
+def newest_local_day(store: Store, *, offset_minutes: int = 540) -> date | None:
+    """The local day of the newest topic-tagged feedback, or None before any."""
     with store.read() as conn:
         newest = conn.execute(sa.select(sa.func.max(feedback_topics.c.occurred_at))).scalar()
-    if newest is None:
+    return (newest + timedelta(minutes=offset_minutes)).date() if newest else None
+
+
+def detect_recent(store: Store, *, days: int = 2, offset_minutes: int = 540) -> list[dict[str, Any]]:
+    """The scheduler's call: the last `days` local days up to the newest feedback."""
+    last = newest_local_day(store, offset_minutes=offset_minutes)
+    if last is None:
         return []
-    last = (newest + timedelta(minutes=offset_minutes)).date()
     return detect_days(store, [last - timedelta(days=i) for i in range(days)], offset_minutes=offset_minutes)

@@ -135,17 +135,9 @@ def identify(batch: list[PipelineItem], ctx: StageContext) -> list[PipelineItem]
                 customer_repo.update_attributes(ctx.conn, customer_id, {**attributes, "updated_at": ctx.now})
         else:
             item.row["customer_id"] = customer_id
-    _fill_missing_columns(new_customers, CUSTOMER_ATTRIBUTES)
     customer_repo.insert_customers(ctx.conn, ctx.dialect, new_customers)
     customer_repo.insert_identities(ctx.conn, ctx.dialect, new_identities)
     return batch
-
-
-def _fill_missing_columns(rows: list[dict[str, Any]], columns: tuple[str, ...]) -> None:
-    # Bulk inserts take their column list from the first row, so every row needs every column.
-    for row in rows:
-        for column in columns:
-            row.setdefault(column, None)
 
 
 def store_records(batch: list[PipelineItem], ctx: StageContext) -> list[PipelineItem]:
@@ -156,8 +148,6 @@ def store_records(batch: list[PipelineItem], ctx: StageContext) -> list[Pipeline
         (RecordKind.FEEDBACK, interaction_repo.insert_feedback),
     ):
         rows = [item.row for item in batch if item.kind is kind]
-        columns = tuple({column for row in rows for column in row})
-        _fill_missing_columns(rows, columns)
         insert(ctx.conn, ctx.dialect, rows)
     interaction_repo.insert_feedback_signals(
         ctx.conn, ctx.dialect, [item.row for item in batch if item.kind is RecordKind.FEEDBACK]

@@ -61,10 +61,12 @@ class StoreDialect:
 
 
 def _column_values(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """Per-column value lists for every table column that any row sets; rows without it get NULL."""
+    present = set().union(*rows) if rows else set()
     columns: dict[str, list[Any]] = {}
     for column in table.columns:
         key = column.name
-        if not rows or key not in rows[0]:
+        if key not in present:
             continue
         values = [row.get(key) for row in rows]
         if isinstance(column.type, sa.JSON):
