@@ -18,8 +18,16 @@ Translator = Callable[..., str]
 
 @functools.cache
 def catalog(locale: str) -> dict[str, str]:
-    data: dict[str, str] = orjson.loads((_CATALOG_DIR / f"{locale}.json").read_bytes())
-    return data
+    """All messages of a locale. Each domain keeps its own file in `i18n/<locale>/`, so features
+    add their texts without touching each other's; a key defined twice is a bug, caught here."""
+    merged: dict[str, str] = {}
+    for path in sorted((_CATALOG_DIR / locale).glob("*.json")):
+        part: dict[str, str] = orjson.loads(path.read_bytes())
+        clash = merged.keys() & part.keys()
+        if clash:
+            raise ValueError(f"{path.name} redefines {', '.join(sorted(clash))} for locale {locale}")
+        merged.update(part)
+    return merged
 
 
 def translator(locale: str) -> Translator:
