@@ -1,4 +1,4 @@
-"""governance
+"""notifications and improvement actions
 
 Revision ID: 0006
 Revises: 0005
