@@ -12,6 +12,7 @@ from cxloop.access import TokenPrincipal, authenticate_token
 from cxloop.config import Settings
 from cxloop.domain import TokenScope
 from cxloop.errors import AuthenticationRequired, PermissionDenied
+from cxloop.permissions import Permission, role_allows, scopes_allow
 from cxloop.store import accounts
 from cxloop.store.engine import Store
 from cxloop.web.runtime import ServerRuntime
@@ -55,6 +56,18 @@ def require_scope(scope: TokenScope) -> Any:
     return Depends(check)
 
 
+def api_allowed(permission: Permission) -> Any:
+    """An API route's declared permission: the caller's token scopes must grant it."""
+
+    def check(principal: Annotated[TokenPrincipal, Depends(api_principal)]) -> TokenPrincipal:
+        if not scopes_allow(principal.scopes, permission):
+            raise PermissionDenied(f"this token's scopes do not grant {permission.value!r}")
+        return principal
+
+    check.permission = permission  # type: ignore[attr-defined]  # read by the authorization-matrix test
+    return Depends(check)
+
+
 IngestPrincipal = Annotated[TokenPrincipal, require_scope(TokenScope.INGEST)]
 ReadPrincipal = Annotated[TokenPrincipal, require_scope(TokenScope.READ)]
 AdminPrincipal = Annotated[TokenPrincipal, require_scope(TokenScope.ADMIN)]
@@ -80,6 +93,24 @@ def require_user(request: Request) -> dict[str, Any]:
 
 
 CurrentUser = Annotated[dict[str, Any], Depends(require_user)]
+
+
+def page_allowed(permission: Permission) -> Any:
+    """A page's declared permission: the signed-in user's role must grant it."""
+
+    def check(request: Request, user: CurrentUser) -> dict[str, Any]:
+        if not role_allows(user["role"], permission):
+            raise PermissionDenied(f"your role ({user['role']}) does not allow {permission.value!r}")
+        request.state.user = user
+        return user
+
+    check.permission = permission  # type: ignore[attr-defined]  # read by the authorization-matrix test
+    return Depends(check)
+
+
+def user_may(user: dict[str, Any], permission: Permission) -> bool:
+    """For pages that show more to some roles, e.g. unmasked PII to those with `pii.view`."""
+    return role_allows(user["role"], permission)
 
 
 def csrf_token(request: Request) -> str:
