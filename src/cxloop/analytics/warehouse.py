@@ -1,0 +1,70 @@
+"""Ibis over the store: the one place analytics get a query engine.
+
+KPI and journey logic is written once as Ibis expressions over `Warehouse.table(...)`. The same
+expressions run on the embedded DuckDB file, on PostgreSQL, and on Spark when data outgrows one
+machine; the engine is chosen here and nowhere else.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import ibis
+import pyarrow as pa
+import sqlalchemy as sa
+from ibis.backends import BaseBackend
+
+from cxloop.store.engine import Store
+
+
+class Warehouse:
+    """Named tables as Ibis expressions, and execution on the engine that holds them."""
+
+    def __init__(self, backend: BaseBackend, engine: str) -> None:
+        self.backend = backend
+        self.engine = engine  # duckdb | postgres | pyspark
+
+    def table(self, name: str) -> ibis.Table:
+        return self.backend.table(name)
+
+    def to_arrow(self, expr: ibis.Expr) -> pa.Table:
+        return expr.to_pyarrow()
+
+    def rows(self, expr: ibis.Table) -> list[dict[str, Any]]:
+        """The result as plain dicts, the shape the API, pages and CLI render."""
+        return expr.to_pyarrow().to_pylist()  # type: ignore[no-any-return]
+
+    def scalar(self, expr: ibis.Scalar) -> Any:
+        return expr.to_pyarrow().as_py()
+
+
+def _driver_connection(conn: sa.Connection) -> Any:
+    raw = conn.connection.driver_connection
+    # duckdb_engine wraps the DuckDB connection; Ibis wants the DuckDB connection itself.
+    return getattr(raw, "_ConnectionWrapper__c", raw)
+
+
+@contextlib.contextmanager
+def open_warehouse(store: Store) -> Iterator[Warehouse]:
+    """A warehouse on a read connection of the store, for the duration of the block.
+
+    On DuckDB this shares the store's own database instance, so the embedded server never opens
+    the file twice.
+    """
+    with store.read() as conn:
+        driver = _driver_connection(conn)
+        if store.dialect.name == "duckdb":
+            yield Warehouse(ibis.duckdb.from_connection(driver), "duckdb")
+        else:
+            yield Warehouse(ibis.postgres.from_connection(driver), "postgres")
+
+
+def spark_warehouse(session: Any, tables: Mapping[str, pa.Table]) -> Warehouse:
+    """The same tables loaded into a Spark session as temporary views (PySpark local mode in tests;
+    a cluster's session in production, where the tables would be Parquet/Iceberg instead)."""
+    backend = ibis.pyspark.connect(session)
+    for name, data in tables.items():
+        session.createDataFrame(data.to_pandas()).createOrReplaceTempView(name)
+    return Warehouse(backend, "pyspark")
