@@ -184,3 +184,19 @@ def test_language_switch_persists_across_pages(signed_in: Page) -> None:
     expect(page).to_have_url(re.compile(r"/feedback$"))
     expect(page.get_by_role("heading", name="피드백 수신함")).to_be_visible()
     expect(menu.get_by_role("link", name="고객")).to_be_visible()
+
+
+def test_trends_shows_top_keywords_per_channel(signed_in: Page) -> None:
+    page = signed_in
+    nav(page).get_by_role("link", name="트렌드").click()
+    keywords = page.get_by_test_id("keyword-table").locator("tbody tr")
+    expect(keywords.first).to_be_visible()
+    assert keywords.count() > 1
+    filters = page.get_by_test_id("keyword-filters")
+    filters.get_by_label("채널").select_option(label="전화 상담")
+    filters.get_by_role("button", name="적용").click()
+    expect(page).to_have_url(re.compile(r"channel=call"))
+    # The seeded calls are about returns, pickups and refunds, never about app errors.
+    texts = " ".join(page.get_by_test_id("keyword-table").locator("tbody td:first-child").all_inner_texts())
+    assert texts.strip()
+    assert "앱" not in texts

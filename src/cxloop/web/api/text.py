@@ -8,10 +8,14 @@ from fastapi import APIRouter, Query
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field, model_validator
 
+from cxloop.access import TokenPrincipal
+from cxloop.analytics.keywords import top_keywords
 from cxloop.analytics.trends import list_emerging_issues, topic_trends
+from cxloop.errors import InvalidInput
 from cxloop.jobs.taxonomy import current_taxonomy, save_taxonomy
 from cxloop.jobs.text_stages import text_analyzer
-from cxloop.web.deps import AdminPrincipal, ReadPrincipal, SettingsDep, StoreDep
+from cxloop.permissions import Permission
+from cxloop.web.deps import AdminPrincipal, ReadPrincipal, SettingsDep, StoreDep, api_allowed
 
 router = APIRouter(tags=["text"])
 MAX_TEXTS = 1000
@@ -62,3 +66,20 @@ def get_emerging_issues(
 ) -> list[dict[str, Any]]:
     with store.read() as conn:
         return list_emerging_issues(conn, limit=limit)
+
+
+@router.get("/keywords/top", summary="Top keywords of a period, per topic, channel and customer segment")
+def get_top_keywords(
+    store: StoreDep,
+    settings: SettingsDep,
+    _: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_READ)],
+    days: Annotated[int, Query(ge=1, le=365, description="Period length, ending at the newest data")] = 30,
+    topic: Annotated[str | None, Query(max_length=64, description="A topic id of the taxonomy")] = None,
+    channel: Annotated[str | None, Query(max_length=32)] = None,
+    tier: Annotated[str | None, Query(max_length=32, description="Customer segment (tier)")] = None,
+    limit: Annotated[int, Query(ge=1, le=200)] = 20,
+) -> dict[str, Any]:
+    if topic and topic not in {t.id for t in current_taxonomy(settings).topics}:
+        raise InvalidInput(f"unknown topic {topic!r}; see GET /api/v1/taxonomy for the topic ids")
+    with store.read() as conn:
+        return top_keywords(conn, days=days, topic=topic, channel=channel, tier=tier, limit=limit)
