@@ -66,6 +66,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.DSR_EXECUTE,
             _P.RETENTION_MANAGE,
             _P.QUALITY_READ,
+            _P.TAXONOMY_EDIT,  # stewards own data definitions, the topic taxonomy among them
         }
     ),
     Role.VIEWER: frozenset({_P.FEEDBACK_READ, _P.KPIS_READ}),

@@ -209,7 +209,7 @@ def test_a_token_without_the_ingest_scope_is_403(client: TestClient, store: Stor
     error = _error(
         client.post(URL, json=_feedback(1), headers=make_token(store, TokenScope.READ)), 403, "auth.forbidden"
     )
-    assert error["message"] == "this token lacks the 'ingest' scope"
+    assert error["message"] == "this token lacks the scope for 'feedback.ingest' (one of: ingest, admin)"
     admin = client.post(URL, json=_feedback(1), headers=make_token(store, TokenScope.ADMIN))
     assert admin.status_code == 202, admin.text
 

@@ -60,10 +60,9 @@ def list_tokens(conn: sa.Connection) -> list[dict[str, Any]]:
 
 
 def revoke_token(conn: sa.Connection, name: str, at: datetime) -> int:
-    result = conn.execute(
-        api_tokens.update().where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None)).values(revoked_at=at)
-    )
-    return int(result.rowcount or 0)
+    # RETURNING rather than rowcount: DuckDB reports no rowcount for UPDATE.
+    update = api_tokens.update().where(api_tokens.c.name == name, api_tokens.c.revoked_at.is_(None))
+    return len(conn.execute(update.values(revoked_at=at).returning(api_tokens.c.id)).all())
 
 
 def touch_token(conn: sa.Connection, token_id: str, at: datetime) -> None:

@@ -135,12 +135,14 @@ def record_failure(conn: sa.Connection, intake_id: str, error: str, *, max_attem
 
 def retry_failed(conn: sa.Connection) -> int:
     """Put every failed record back in the queue (after a fix); returns how many."""
+    # RETURNING rather than rowcount: DuckDB reports no rowcount for UPDATE.
     result = conn.execute(
         intake_records.update()
         .where(intake_records.c.status == IntakeStatus.FAILED.value)
         .values(status=IntakeStatus.PENDING.value, attempts=0)
+        .returning(intake_records.c.id)
     )
-    return int(result.rowcount or 0)
+    return len(result.all())
 
 
 def queue_summary(conn: sa.Connection) -> dict[str, Any]:

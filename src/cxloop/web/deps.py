@@ -61,7 +61,8 @@ def api_allowed(permission: Permission) -> Any:
 
     def check(principal: Annotated[TokenPrincipal, Depends(api_principal)]) -> TokenPrincipal:
         if not scopes_allow(principal.scopes, permission):
-            raise PermissionDenied(f"this token's scopes do not grant {permission.value!r}")
+            granting = ", ".join(s.value for s in TokenScope if scopes_allow(frozenset({s}), permission))
+            raise PermissionDenied(f"this token lacks the scope for {permission.value!r} (one of: {granting})")
         return principal
 
     check.permission = permission  # type: ignore[attr-defined]  # read by the authorization-matrix test

@@ -9,12 +9,14 @@ from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
 from cxloop import access
+from cxloop.access import TokenPrincipal
 from cxloop.domain import RecordKind, Role
 from cxloop.errors import NotFound, PayloadTooLarge
 from cxloop.ingest.files import parse_mapping
 from cxloop.jobs.imports import import_into_store
+from cxloop.permissions import Permission
 from cxloop.store import intake as intake_repo
-from cxloop.web.deps import AdminPrincipal, IngestPrincipal, SettingsDep, StoreDep
+from cxloop.web.deps import SettingsDep, StoreDep, api_allowed
 
 router = APIRouter(tags=["admin"])
 
@@ -40,7 +42,9 @@ class UserCreate(BaseModel):
 
 
 @router.post("/tokens", status_code=201, summary="Create an API token (shown once)")
-def create_token(body: TokenCreate, store: StoreDep, principal: AdminPrincipal) -> TokenCreated:
+def create_token(
+    body: TokenCreate, store: StoreDep, principal: Annotated[TokenPrincipal, api_allowed(Permission.USERS_MANAGE)]
+) -> TokenCreated:
     scopes = access.parse_scopes(body.scopes)
     secret = access.create_token(
         store, body.name, scopes, created_by=principal.name, expires_in_days=body.expires_in_days
@@ -49,12 +53,16 @@ def create_token(body: TokenCreate, store: StoreDep, principal: AdminPrincipal) 
 
 
 @router.get("/tokens", summary="List API tokens (never their secrets)")
-def list_tokens(store: StoreDep, _: AdminPrincipal) -> list[dict[str, Any]]:
+def list_tokens(
+    store: StoreDep, _: Annotated[TokenPrincipal, api_allowed(Permission.USERS_MANAGE)]
+) -> list[dict[str, Any]]:
     return access.list_tokens(store)
 
 
 @router.delete("/tokens/{name}", summary="Revoke every active token with this name")
-def revoke_token(name: str, store: StoreDep, _: AdminPrincipal) -> dict[str, int]:
+def revoke_token(
+    name: str, store: StoreDep, _: Annotated[TokenPrincipal, api_allowed(Permission.USERS_MANAGE)]
+) -> dict[str, int]:
     revoked = access.revoke_token(store, name)
     if revoked == 0:
         raise NotFound(f"no active token named {name!r}")
@@ -62,7 +70,9 @@ def revoke_token(name: str, store: StoreDep, _: AdminPrincipal) -> dict[str, int
 
 
 @router.post("/users", status_code=201, summary="Create a user")
-def create_user(body: UserCreate, store: StoreDep, _: AdminPrincipal) -> dict[str, str]:
+def create_user(
+    body: UserCreate, store: StoreDep, _: Annotated[TokenPrincipal, api_allowed(Permission.USERS_MANAGE)]
+) -> dict[str, str]:
     user_id = access.create_user(
         store, body.email, body.name, body.password, body.role, source="api", locale=body.locale
     )
@@ -73,7 +83,7 @@ def create_user(body: UserCreate, store: StoreDep, _: AdminPrincipal) -> dict[st
 async def import_upload(
     store: StoreDep,
     settings: SettingsDep,
-    principal: IngestPrincipal,
+    principal: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_INGEST)],
     file: Annotated[UploadFile, File(description="CSV, TSV, JSONL or XLSX; UTF-8 or CP949")],
     kind: Annotated[RecordKind, Form()],
     mapping: Annotated[list[str] | None, Form(description="source_column=canonical_field, repeatable")] = None,
@@ -98,6 +108,6 @@ async def import_upload(
 
 
 @router.post("/intake/retry-failed", summary="Queue every failed record again")
-def retry_failed(store: StoreDep, _: AdminPrincipal) -> dict[str, int]:
+def retry_failed(store: StoreDep, _: Annotated[TokenPrincipal, api_allowed(Permission.SYSTEM_ADMIN)]) -> dict[str, int]:
     with store.write() as conn:
         return {"requeued": intake_repo.retry_failed(conn)}

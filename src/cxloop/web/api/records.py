@@ -1,4 +1,4 @@
-"""Read API: overview, feedback, customers, pipeline status and batches. Pages call the same functions."""
+"""Read API: overview, feedback, pipeline status and batches (customers: api/customers.py)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,24 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query
 
+from cxloop.access import TokenPrincipal
 from cxloop.analytics.overview import PERIODS, overview
 from cxloop.domain import FeedbackChannel, Language, RecordKind, SurveyType
 from cxloop.errors import InvalidInput, NotFound
-from cxloop.store import inbox, profiles
+from cxloop.permissions import Permission
+from cxloop.store import inbox
 from cxloop.store import intake as intake_repo
-from cxloop.web.deps import ReadPrincipal, SettingsDep, StoreDep
+from cxloop.web.deps import SettingsDep, StoreDep, api_allowed
 
 router = APIRouter(tags=["read"])
 
 
 @router.get("/overview", summary="Feedback and event volumes by channel")
 def get_overview(
-    store: StoreDep, settings: SettingsDep, _: ReadPrincipal, days: Annotated[int, Query(ge=1, le=365)] = 30
+    store: StoreDep,
+    settings: SettingsDep,
+    _: Annotated[TokenPrincipal, api_allowed(Permission.KPIS_READ)],
+    days: Annotated[int, Query(ge=1, le=365)] = 30,
 ) -> dict[str, Any]:
     if days not in PERIODS:
         raise InvalidInput(f"days must be one of {', '.join(map(str, PERIODS))}")
@@ -30,7 +35,7 @@ def get_overview(
 @router.get("/feedback", summary="Search and page through feedback")
 def list_feedback(
     store: StoreDep,
-    _: ReadPrincipal,
+    _: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_READ)],
     channel: FeedbackChannel | None = None,
     language: Language | None = None,
     survey_type: SurveyType | None = None,
@@ -61,7 +66,9 @@ def list_feedback(
 
 
 @router.get("/feedback/{feedback_id}", summary="One feedback item")
-def get_feedback(feedback_id: str, store: StoreDep, _: ReadPrincipal) -> dict[str, Any]:
+def get_feedback(
+    feedback_id: str, store: StoreDep, _: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_READ)]
+) -> dict[str, Any]:
     with store.read() as conn:
         item = inbox.get_feedback(conn, feedback_id)
     if item is None:
@@ -69,35 +76,16 @@ def get_feedback(feedback_id: str, store: StoreDep, _: ReadPrincipal) -> dict[st
     return item
 
 
-@router.get("/customers", summary="Search customers by any identifier or name")
-def list_customers(
-    store: StoreDep,
-    _: ReadPrincipal,
-    q: Annotated[str | None, Query(max_length=200)] = None,
-    page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    page_size: Annotated[int, Query(ge=1, le=200)] = 50,
-) -> dict[str, Any]:
-    with store.read() as conn:
-        return profiles.list_customers(conn, search=q, page=page, page_size=page_size)
-
-
-@router.get("/customers/{customer_id}", summary="A customer's profile and cross-channel timeline")
-def get_customer(customer_id: str, store: StoreDep, _: ReadPrincipal) -> dict[str, Any]:
-    with store.read() as conn:
-        profile = profiles.get_profile(conn, customer_id)
-    if profile is None:
-        raise NotFound(f"no customer with id {customer_id}")
-    return profile
-
-
 @router.get("/status", summary="Intake queue and processing status")
-def get_status(store: StoreDep, _: ReadPrincipal) -> dict[str, Any]:
+def get_status(store: StoreDep, _: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_READ)]) -> dict[str, Any]:
     with store.read() as conn:
         return intake_repo.queue_summary(conn)
 
 
 @router.get("/batches/{batch_id}", summary="One ingestion batch: counts, rejections, processing status")
-def get_batch(batch_id: str, store: StoreDep, _: ReadPrincipal) -> dict[str, Any]:
+def get_batch(
+    batch_id: str, store: StoreDep, _: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_READ)]
+) -> dict[str, Any]:
     with store.read() as conn:
         batch = intake_repo.find_batch(conn, batch_id)
         if batch is None:
@@ -107,7 +95,11 @@ def get_batch(batch_id: str, store: StoreDep, _: ReadPrincipal) -> dict[str, Any
 
 @router.get("/intake/{kind}/{source}/{external_id}", summary="Processing status of one submitted record")
 def get_record_status(
-    kind: RecordKind, source: str, external_id: str, store: StoreDep, _: ReadPrincipal
+    kind: RecordKind,
+    source: str,
+    external_id: str,
+    store: StoreDep,
+    _: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_READ)],
 ) -> dict[str, Any]:
     with store.read() as conn:
         status = intake_repo.record_status(conn, kind.value, source, external_id)

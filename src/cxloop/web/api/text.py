@@ -15,7 +15,7 @@ from cxloop.errors import InvalidInput
 from cxloop.jobs.taxonomy import current_taxonomy, save_taxonomy
 from cxloop.jobs.text_stages import text_analyzer
 from cxloop.permissions import Permission
-from cxloop.web.deps import AdminPrincipal, ReadPrincipal, SettingsDep, StoreDep, api_allowed
+from cxloop.web.deps import SettingsDep, StoreDep, api_allowed
 
 router = APIRouter(tags=["text"])
 MAX_TEXTS = 1000
@@ -35,17 +35,23 @@ class AnalyzeRequest(BaseModel):
 
 
 @router.get("/taxonomy", summary="The topic taxonomy in use")
-def get_taxonomy(settings: SettingsDep, _: ReadPrincipal) -> dict[str, Any]:
+def get_taxonomy(
+    settings: SettingsDep, _: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_READ)]
+) -> dict[str, Any]:
     return current_taxonomy(settings).to_dict()
 
 
 @router.put("/taxonomy", summary="Replace the topic taxonomy (validated; used from the next batch on)")
-def put_taxonomy(body: dict[str, Any], settings: SettingsDep, _: AdminPrincipal) -> dict[str, Any]:
+def put_taxonomy(
+    body: dict[str, Any], settings: SettingsDep, _: Annotated[TokenPrincipal, api_allowed(Permission.TAXONOMY_EDIT)]
+) -> dict[str, Any]:
     return save_taxonomy(settings, body).to_dict()
 
 
 @router.post("/analyze", summary="Language, sentiment, topics with aspects, keywords, PII and flags for ad-hoc text")
-async def analyze(body: AnalyzeRequest, settings: SettingsDep, _: ReadPrincipal) -> dict[str, Any]:
+async def analyze(
+    body: AnalyzeRequest, settings: SettingsDep, _: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_READ)]
+) -> dict[str, Any]:
     texts = body.texts if body.texts is not None else [body.text or ""]
     analyzer = text_analyzer(current_taxonomy(settings))
     analyses = await run_in_threadpool(analyzer.analyze_batch, texts)
@@ -54,7 +60,10 @@ async def analyze(body: AnalyzeRequest, settings: SettingsDep, _: ReadPrincipal)
 
 @router.get("/trends/topics", summary="Topic volume and negative share, with the previous period")
 def get_topic_trends(
-    store: StoreDep, settings: SettingsDep, _: ReadPrincipal, days: Annotated[int, Query(ge=7, le=365)] = 90
+    store: StoreDep,
+    settings: SettingsDep,
+    _: Annotated[TokenPrincipal, api_allowed(Permission.KPIS_READ)],
+    days: Annotated[int, Query(ge=7, le=365)] = 90,
 ) -> dict[str, Any]:
     with store.read() as conn:
         return topic_trends(conn, days=days, offset_minutes=settings.business_utc_offset_minutes)
@@ -62,7 +71,9 @@ def get_topic_trends(
 
 @router.get("/emerging-issues", summary="Detected topic and keyword spikes and new phrases")
 def get_emerging_issues(
-    store: StoreDep, _: ReadPrincipal, limit: Annotated[int, Query(ge=1, le=500)] = 50
+    store: StoreDep,
+    _: Annotated[TokenPrincipal, api_allowed(Permission.KPIS_READ)],
+    limit: Annotated[int, Query(ge=1, le=500)] = 50,
 ) -> list[dict[str, Any]]:
     with store.read() as conn:
         return list_emerging_issues(conn, limit=limit)

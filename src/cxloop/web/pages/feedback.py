@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
-from typing import Annotated
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Query, Request
@@ -11,8 +11,9 @@ from fastapi.responses import Response
 
 from cxloop.domain import FeedbackChannel, Language, SurveyType
 from cxloop.errors import NotFound
+from cxloop.permissions import Permission
 from cxloop.store import inbox
-from cxloop.web.deps import CurrentUser, StoreDep
+from cxloop.web.deps import StoreDep, page_allowed
 from cxloop.web.highlight import highlight_topics
 from cxloop.web.pages.trends import topic_namer
 from cxloop.web.rendering import render
@@ -35,7 +36,7 @@ def _member(value: str | None, allowed: type[FeedbackChannel] | type[Language] |
 @router.get("/feedback")
 def inbox_page(
     request: Request,
-    user: CurrentUser,
+    user: Annotated[dict[str, Any], page_allowed(Permission.FEEDBACK_READ)],
     store: StoreDep,
     channel: Annotated[str | None, Query(max_length=32)] = None,
     language: Annotated[str | None, Query(max_length=8)] = None,
@@ -100,7 +101,12 @@ def inbox_page(
 
 
 @router.get("/feedback/{feedback_id}")
-def feedback_detail(feedback_id: str, request: Request, user: CurrentUser, store: StoreDep) -> Response:
+def feedback_detail(
+    feedback_id: str,
+    request: Request,
+    user: Annotated[dict[str, Any], page_allowed(Permission.FEEDBACK_READ)],
+    store: StoreDep,
+) -> Response:
     request.state.user = user
     with store.read() as conn:
         item = inbox.get_feedback(conn, feedback_id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Request, UploadFile
 from fastapi.concurrency import run_in_threadpool
@@ -13,7 +13,8 @@ from cxloop.errors import InvalidInput
 from cxloop.ingest.files import parse_mapping
 from cxloop.ingest.records import CANONICAL_FIELDS, REQUIRED_FIELDS
 from cxloop.jobs.imports import import_into_store
-from cxloop.web.deps import CurrentUser, SettingsDep, StoreDep, check_csrf
+from cxloop.permissions import Permission
+from cxloop.web.deps import SettingsDep, StoreDep, check_csrf, page_allowed
 from cxloop.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -35,7 +36,9 @@ def _form_context(
 
 
 @router.get("/import")
-def import_form(request: Request, user: CurrentUser) -> Response:
+def import_form(
+    request: Request, user: Annotated[dict[str, Any], page_allowed(Permission.FEEDBACK_INGEST)]
+) -> Response:
     request.state.user = user
     return render(request, "import.html", _form_context())
 
@@ -43,7 +46,7 @@ def import_form(request: Request, user: CurrentUser) -> Response:
 @router.post("/import")
 async def import_submit(
     request: Request,
-    user: CurrentUser,
+    user: Annotated[dict[str, Any], page_allowed(Permission.FEEDBACK_INGEST)],
     store: StoreDep,
     settings: SettingsDep,
     file: Annotated[UploadFile | None, File()] = None,

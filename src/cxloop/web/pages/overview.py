@@ -2,14 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
 
 from cxloop.analytics.overview import PERIODS, overview
+from cxloop.permissions import Permission
 from cxloop.web.charts import stacked_bars
-from cxloop.web.deps import CurrentUser, SettingsDep, StoreDep
+from cxloop.web.deps import SettingsDep, StoreDep, page_allowed
 from cxloop.web.i18n import translator
 from cxloop.web.rendering import locale_of, render
 
@@ -19,7 +20,7 @@ router = APIRouter(include_in_schema=False)
 @router.get("/")
 def overview_page(
     request: Request,
-    user: CurrentUser,
+    user: Annotated[dict[str, Any], page_allowed(Permission.KPIS_READ)],
     store: StoreDep,
     settings: SettingsDep,
     days: Annotated[int, Query(ge=1, le=365)] = 30,

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import yaml
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 
 from cxloop.jobs.taxonomy import current_taxonomy, parse_taxonomy_yaml, save_taxonomy
+from cxloop.permissions import Permission
 from cxloop.text.topics import Taxonomy, TaxonomyError
-from cxloop.web.deps import CurrentUser, SettingsDep, check_csrf
+from cxloop.web.deps import SettingsDep, check_csrf, page_allowed
 from cxloop.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -24,7 +25,9 @@ def _context(
 
 
 @router.get("/settings/taxonomy")
-def taxonomy_page(request: Request, user: CurrentUser, settings: SettingsDep) -> Response:
+def taxonomy_page(
+    request: Request, user: Annotated[dict[str, Any], page_allowed(Permission.TAXONOMY_EDIT)], settings: SettingsDep
+) -> Response:
     request.state.user = user
     return render(request, "settings_taxonomy.html", _context(current_taxonomy(settings)))
 
@@ -32,7 +35,7 @@ def taxonomy_page(request: Request, user: CurrentUser, settings: SettingsDep) ->
 @router.post("/settings/taxonomy")
 def save_taxonomy_page(
     request: Request,
-    user: CurrentUser,
+    user: Annotated[dict[str, Any], page_allowed(Permission.TAXONOMY_EDIT)],
     settings: SettingsDep,
     taxonomy_yaml: Annotated[str, Form(max_length=500_000)] = "",
     csrf_token: Annotated[str, Form(max_length=200)] = "",

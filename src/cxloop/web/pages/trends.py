@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import Response
@@ -12,8 +12,9 @@ from cxloop.analytics.overview import PERIODS
 from cxloop.analytics.trends import list_emerging_issues, topic_trends
 from cxloop.domain import FeedbackChannel
 from cxloop.jobs.taxonomy import current_taxonomy
+from cxloop.permissions import Permission
 from cxloop.web.charts import stacked_bars
-from cxloop.web.deps import CurrentUser, SettingsDep, StoreDep
+from cxloop.web.deps import SettingsDep, StoreDep, page_allowed
 from cxloop.web.i18n import translator
 from cxloop.web.rendering import locale_of, render
 
@@ -30,7 +31,7 @@ def topic_namer(request: Request) -> dict[str, str]:
 @router.get("/trends")
 def trends_page(
     request: Request,
-    user: CurrentUser,
+    user: Annotated[dict[str, Any], page_allowed(Permission.KPIS_READ)],
     store: StoreDep,
     settings: SettingsDep,
     days: Annotated[int, Query(ge=1, le=365)] = 90,
