@@ -31,7 +31,7 @@ INJECTIONS = [
 ]
 
 
-_ONE_ROW = "feedback_id,source,channel,occurred_at,text\nU-1,web,chat,2026-05-01T10:00:00+09:00,hello\n".encode()
+_ONE_ROW = b"feedback_id,source,channel,occurred_at,text\nU-1,web,chat,2026-05-01T10:00:00+09:00,hello\n"
 
 
 def _csrf(client: TestClient, path: str) -> str:
