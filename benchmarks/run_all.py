@@ -24,6 +24,9 @@ BENCHMARKS: dict[str, list[str]] = {
     "text_signals": ["--quick"],
     "duplicates": [],
     "classifier": ["--quick"],
+    "identity": ["--quick"],
+    "routing": ["--quick"],
+    "journeys": ["--quick"],
 }
 
 

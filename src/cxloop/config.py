@@ -38,6 +38,40 @@ class Settings(BaseSettings):
     # How often the server looks for emerging issues in the newest days; 0 turns it off.
     trends_interval_seconds: int = Field(default=600, ge=0)
 
+    # Alerts and notifications: the server's notify loop scans for SLA breaches, emerging issues and
+    # spikes and sends due deliveries every `notify_interval_seconds` (0 turns the loop off).
+    notify_interval_seconds: float = Field(default=5.0, ge=0)
+    notify_max_attempts: int = Field(default=6, ge=1, le=50)  # then the delivery is a dead letter
+    notify_backoff_seconds: float = Field(default=30.0, ge=0)  # doubled after every failed attempt
+    webhook_timeout_seconds: float = Field(default=10.0, gt=0, le=120)
+    notify_link_base_url: str = ""  # e.g. https://cx.example.com, for links in webhooks and e-mails
+    smtp_host: str = ""  # empty: e-mail deliveries fail (and wait in the dead-letter list) until set
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_username: str = ""
+    smtp_password: str = ""
+    smtp_from: str = "cxloop@localhost"
+    smtp_starttls: bool = False
+    # How often shipped improvement actions are re-measured until their after window is complete.
+    action_review_interval_seconds: int = Field(default=3600, ge=0)
+
+    # Identity resolution: match probability from which a pair goes to the review queue, and from
+    # which it is merged automatically; and how long after a contact a new one counts as its follow-up.
+    identity_review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
+    identity_auto_merge_threshold: float = Field(default=0.95, ge=0.0, le=1.0)
+    continuity_window_hours: int = Field(default=72, ge=1, le=24 * 90)
+
+    # Cases, routing and SLA. Business hours are local time in `default_timezone`; public holidays of
+    # `business_holidays` (a country code for the `holidays` package; empty for none) are skipped.
+    case_recontact_window_days: int = Field(default=7, ge=0, le=365)
+    case_assignment: Literal["round_robin", "least_loaded", "manual"] = "round_robin"
+    business_hours_start: str = "09:00"
+    business_hours_end: str = "18:00"
+    business_days: str = "mon-fri"
+    business_holidays: str = "KR"
+    sla_warning_ratio: float = Field(default=0.8, gt=0, lt=1)
+    # How often the server checks SLA clocks for warnings and breaches; 0 turns it off.
+    sla_check_interval_seconds: int = Field(default=60, ge=0)
+
     # Ingestion limits: a batch request holds at most this many records and bytes.
     max_batch_records: int = Field(default=10_000, ge=1)
     max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
@@ -51,6 +85,30 @@ class Settings(BaseSettings):
     # Timestamps sent without an offset are read in this zone.
     default_timezone: str = "Asia/Seoul"
 
+    # Governance (see docs/security.md). Field encryption keys: base64 32-byte keys, newest first,
+    # comma-separated; without one, a key file is used (created on first use outside production).
+    encryption_key: str = Field(default="", repr=False)
+    encryption_key_file: Path | None = None  # default <data_dir>/keys/cxloop.keys
+    # Retention in days (0 keeps forever). Feedback text is anonymized, events deleted, processed
+    # intake payloads emptied; the audit log is always kept.
+    retention_text_days: int = Field(default=1095, ge=0)
+    retention_text_days_by_channel: dict[str, int] = Field(default_factory=lambda: {"call": 365})
+    retention_event_days: int = Field(default=730, ge=0)
+    retention_intake_payload_days: int = Field(default=30, ge=0)
+    retention_quality_days: int = Field(default=180, ge=0)
+    retention_interval_seconds: int = Field(default=86_400, ge=0)  # the server's purge schedule; 0 = off
+    # Data quality: a source with nothing new for this many hours is flagged (warn, and fail at 7x).
+    quality_freshness_hours: float = Field(default=48.0, gt=0)
+    # Who owns and who stewards each data kind, shown on the data-quality page: {"kind": {"owner", "steward"}}.
+    data_owners: dict[str, dict[str, str]] = Field(
+        default_factory=lambda: {
+            "customers": {"owner": "CRM team", "steward": "Data steward"},
+            "events": {"owner": "Digital analytics", "steward": "Data steward"},
+            "feedback": {"owner": "CX team", "steward": "Data steward"},
+            "consents": {"owner": "Privacy office", "steward": "Data steward"},
+        }
+    )
+
     @field_validator("default_timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
@@ -59,6 +117,12 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Seoul") from None
         return value
+
+    @model_validator(mode="after")
+    def _ordered_identity_thresholds(self) -> Settings:
+        if self.identity_review_threshold > self.identity_auto_merge_threshold:
+            raise ValueError("CXLOOP_IDENTITY_REVIEW_THRESHOLD must not exceed CXLOOP_IDENTITY_AUTO_MERGE_THRESHOLD")
+        return self
 
     @model_validator(mode="after")
     def _refuse_placeholder_secret(self) -> Settings:

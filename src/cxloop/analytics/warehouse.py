@@ -25,9 +25,20 @@ class Warehouse:
     def __init__(self, backend: BaseBackend, engine: str) -> None:
         self.backend = backend
         self.engine = engine  # duckdb | postgres | pyspark
+        self._tables: set[str] | None = None
 
     def table(self, name: str) -> ibis.Table:
         return self.backend.table(name)
+
+    def has_table(self, name: str) -> bool:
+        """Whether the table exists here: tables other modules add later (cases columns, actions)
+        may be missing from an older store, and analytics answer "no data" instead of failing."""
+        if self._tables is None:
+            self._tables = set(self.backend.list_tables())
+        return name in self._tables
+
+    def has_columns(self, name: str, columns: tuple[str, ...]) -> bool:
+        return self.has_table(name) and set(columns) <= set(self.table(name).columns)
 
     def to_arrow(self, expr: ibis.Expr) -> pa.Table:
         return expr.to_pyarrow()
@@ -66,5 +77,7 @@ def spark_warehouse(session: Any, tables: Mapping[str, pa.Table]) -> Warehouse:
     a cluster's session in production, where the tables would be Parquet/Iceberg instead)."""
     backend = ibis.pyspark.connect(session)
     for name, data in tables.items():
-        session.createDataFrame(data.to_pandas()).createOrReplaceTempView(name)
+        # Straight from Arrow (Spark 4): a pandas detour turns nullable integers into doubles and
+        # decimals into narrower decimals, so the same expression could answer differently.
+        session.createDataFrame(data).createOrReplaceTempView(name)
     return Warehouse(backend, "pyspark")

@@ -101,8 +101,11 @@ def token_create(ctx: click.Context, name: str, scopes: str, expires_days: int |
     """Create a token. It is printed once; only its hash is stored."""
     from cxloop.access import parse_scopes
     from cxloop.client import open_gateway
+    from cxloop.governance.audit import record_if_local
 
-    secret = open_gateway(settings_of(ctx)).create_token(name, parse_scopes(scopes), expires_days)
+    gateway = open_gateway(settings_of(ctx))
+    secret = gateway.create_token(name, parse_scopes(scopes), expires_days)
+    record_if_local(gateway, actor="cli", action="token.create", target_kind="token", target_id=name)
     click.echo(secret)
     click.echo("store it now: it cannot be shown again", err=True)
 
@@ -134,8 +137,13 @@ def token_list(ctx: click.Context, output_format: str) -> None:
 def token_revoke(ctx: click.Context, name: str) -> None:
     """Revoke every active token called NAME."""
     from cxloop.client import open_gateway
+    from cxloop.governance.audit import record_if_local
 
-    click.echo(f"revoked {open_gateway(settings_of(ctx)).revoke_token(name)} token(s)")
+    gateway = open_gateway(settings_of(ctx))
+    revoked = gateway.revoke_token(name)
+    if revoked:
+        record_if_local(gateway, actor="cli", action="token.revoke", target_kind="token", target_id=name)
+    click.echo(f"revoked {revoked} token(s)")
 
 
 @click.group()
@@ -159,7 +167,12 @@ def user_add(ctx: click.Context, email: str, name: str, admin: bool, role: str, 
             raise click.UsageError("no password given: pass --password or set CXLOOP_NEW_PASSWORD")
         password = getpass.getpass("password: ")
     chosen = Role.ADMIN if admin else Role(role)
-    user_id = open_gateway(settings_of(ctx)).add_user(email, name, password, chosen)
+    from cxloop.governance.audit import record_if_local
+
+    gateway = open_gateway(settings_of(ctx))
+    user_id = gateway.add_user(email, name, password, chosen)
+    details = {"email": email.strip().lower(), "role": chosen.value}
+    record_if_local(gateway, actor="cli", action="user.create", target_kind="user", target_id=user_id, details=details)
     click.echo(f"added {chosen.value} {email.strip().lower()} ({user_id})")
 
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from cxloop.config import Settings
 from cxloop.domain import RecordKind, new_id
 from cxloop.errors import PayloadTooLarge
+from cxloop.governance.quality import record_batch_quality
 from cxloop.ingest.records import Rejection, validate_batch
 from cxloop.store import intake as intake_repo
 from cxloop.store.engine import Store
@@ -132,6 +133,17 @@ def accept_records(
             duplicate_count=len(validated.accepted) - len(inserted),
             rejected_count=len(rejections),
             rejections=rejection_dicts,
+        )
+        # Data-quality measures of this batch, committed with it (cxloop.governance.quality).
+        record_batch_quality(
+            conn,
+            batch_id=batch_id,
+            kind=kind.value,
+            received=len(items) + len(prior_rejections),
+            payloads=[r.payload for r in validated.accepted],
+            duplicates=len(validated.accepted) - len(inserted),
+            rejections=rejection_dicts,
+            at=received_at,
         )
     logger.info(
         "batch %s: %s %s accepted, %s duplicates, %s rejected",

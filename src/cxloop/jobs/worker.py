@@ -22,9 +22,12 @@ logger = logging.getLogger(__name__)
 
 def default_pipeline() -> Pipeline:
     """Every stage cxloop ships, in phase order."""
+    from cxloop.jobs.alerts import ALERT_STAGES
+    from cxloop.jobs.continuity import CONTINUITY_STAGES
+    from cxloop.jobs.routing import ROUTING_STAGES
     from cxloop.jobs.text_stages import TEXT_STAGES
 
-    return Pipeline([*CORE_STAGES, *TEXT_STAGES])
+    return Pipeline([*CORE_STAGES, *TEXT_STAGES, *CONTINUITY_STAGES, *ROUTING_STAGES, *ALERT_STAGES])
 
 
 def _item(row: Any) -> PipelineItem:

@@ -28,11 +28,14 @@ def _matching_customer_ids(search: str) -> sa.CompoundSelect[Any]:
             matches.append(customer_identities.c.value.like(f"%{digits}%"))
     by_identifier = sa.select(customer_identities.c.customer_id).where(sa.or_(*matches))
     by_name = sa.select(customers.c.id).where(customers.c.name.ilike(pattern, escape=LIKE_ESCAPE))
-    return sa.union(by_identifier, by_name)
+    # A customer id, including the id of a profile since merged: that finds the survivor.
+    by_id = sa.select(sa.func.coalesce(customers.c.merged_into, customers.c.id)).where(customers.c.id == search.strip())
+    return sa.union(by_identifier, by_name, by_id)
 
 
 def list_customers(conn: sa.Connection, *, search: str | None, page: int, page_size: int) -> dict[str, Any]:
     conditions = [customers.c.id.in_(_matching_customer_ids(search))] if search and search.strip() else []
+    conditions.append(customers.c.merged_into.is_(None))  # merged profiles live on in their survivor
     total = conn.execute(sa.select(sa.func.count()).select_from(customers).where(*conditions)).scalar_one()
     email = (
         sa.select(sa.func.min(customer_identities.c.value))

@@ -85,11 +85,15 @@ def create_app(
     install_error_handlers(app)
     app.mount("/static", StaticFiles(directory=str(_STATIC)), name="static")
 
+    from cxloop.web.api import actions as action_api
     from cxloop.web.api import admin, ingest, records, text
+    from cxloop.web.api import customers as customer_api
+    from cxloop.web.api import notifications as notification_api
     from cxloop.web.pages import (
         auth,
         customers,
         feedback,
+        identity,
         imports,
         overview,
         system,
@@ -99,7 +103,15 @@ def create_app(
         settings as settings_pages,
     )
 
-    for router in (ingest.router, records.router, text.router, admin.router):
+    for router in (
+        ingest.router,
+        records.router,
+        text.router,
+        admin.router,
+        customer_api.router,
+        action_api.router,
+        notification_api.router,
+    ):
         app.include_router(router, prefix="/api/v1")
     for router in (
         system.router,
@@ -108,8 +120,41 @@ def create_app(
         feedback.router,
         trends.router,
         customers.router,
+        identity.router,
         imports.router,
         settings_pages.router,
     ):
         app.include_router(router)
+    from cxloop.web.pages import actions as action_pages
+    from cxloop.web.pages import notifications as notification_pages
+
+    app.include_router(action_pages.router)
+    app.include_router(notification_pages.router)
+    from cxloop.web.api import kpis as kpi_api
+    from cxloop.web.pages import kpis as kpi_pages
+
+    app.include_router(kpi_api.router, prefix="/api/v1")
+    app.include_router(kpi_pages.router)
+    from cxloop.web.api import cases as case_api
+    from cxloop.web.api import rules as rules_api
+    from cxloop.web.pages import cases as case_pages
+    from cxloop.web.pages import rules as rules_pages
+
+    for router in (case_api.router, rules_api.router):
+        app.include_router(router, prefix="/api/v1")
+    for router in (case_pages.router, rules_pages.router):
+        app.include_router(router)
+    from cxloop.web.api import governance as governance_api
+    from cxloop.web.pages import governance as governance_pages
+
+    app.include_router(governance_api.router, prefix="/api/v1")
+    from cxloop.web.api import dsr as dsr_api
+
+    app.include_router(dsr_api.router, prefix="/api/v1")
+    app.include_router(governance_pages.router)
+    from cxloop.web.api import journeys as journey_api
+    from cxloop.web.pages import journeys as journey_pages
+
+    app.include_router(journey_api.router, prefix="/api/v1")
+    app.include_router(journey_pages.router)
     return app

@@ -50,8 +50,16 @@ def render(request: Request, template: str, context: dict[str, Any], status_code
         "user": getattr(request.state, "user", None),
         "csrf_token": csrf_token(request),
         "path": request.url.path,
+        # Templates show links and buttons only to users whose role allows them, e.g. may('identity.manage').
+        "may": lambda permission: _user_may(getattr(request.state, "user", None), permission),
     }
     return templates.TemplateResponse(request, template, {**base, **context}, status_code=status_code)
+
+
+def _user_may(user: dict[str, Any] | None, permission: str) -> bool:
+    from cxloop.permissions import Permission, role_allows
+
+    return user is not None and role_allows(str(user["role"]), Permission(permission))
 
 
 def _is_api(request: Request) -> bool:

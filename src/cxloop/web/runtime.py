@@ -48,6 +48,21 @@ class ServerRuntime:
             self._threads.append(self._start_thread("cxloop-worker", lambda: worker.run_forever(self._stop)))
         if self.settings.trends_interval_seconds:
             self._threads.append(self._start_thread("cxloop-trends", self._detect_emerging_issues))
+        if self.settings.sla_check_interval_seconds:
+            self._threads.append(self._start_thread("cxloop-sla", self._check_slas))
+        # Alerts and deliveries: in a real server (`base_url`) or wherever the worker runs; test apps
+        # without either drive `scan_alerts` and `dispatch_due` themselves.
+        if self.settings.notify_interval_seconds and (self.run_worker or base_url):
+            from cxloop.jobs.alerts import run_notify_loop
+
+            self._threads.append(
+                self._start_thread("cxloop-notify", lambda: run_notify_loop(self.store, self.settings, self._stop))
+            )
+        if self.settings.retention_interval_seconds and base_url:  # real servers; tests call it directly
+            from cxloop.governance.schedule import run_governance_loop
+
+            loop = lambda: run_governance_loop(self.store, self.settings, self._stop)  # noqa: E731
+            self._threads.append(self._start_thread("cxloop-governance", loop))
         if base_url and self.store.is_embedded:
             self._announce(base_url)
 
@@ -66,6 +81,15 @@ class ServerRuntime:
                 logger.exception(
                     "emerging-issue detection failed; next try in %ss", self.settings.trends_interval_seconds
                 )
+
+    def _check_slas(self) -> None:
+        from cxloop.jobs.routing import check_slas
+
+        while not self._stop.wait(self.settings.sla_check_interval_seconds):
+            try:
+                check_slas(self.store, self.settings)
+            except Exception:  # a failed pass must not end the schedule
+                logger.exception("SLA check failed; next try in %ss", self.settings.sla_check_interval_seconds)
 
     def _announce(self, base_url: str) -> None:
         path = self.settings.server_file

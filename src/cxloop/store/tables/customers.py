@@ -20,6 +20,9 @@ customers = sa.Table(
     sa.Column("updated_at", sa.DateTime, nullable=False),
     sa.Column("source", sa.String(100), nullable=False),
     id_column("batch_id"),
+    # Set when identity resolution merged this profile into another: the id keeps working and
+    # redirects to the survivor. NULL for live profiles.
+    id_column("merged_into"),
 )
 
 # One row per identifier seen for a customer. `link_key` is "kind:namespace:value" for identifiers

@@ -58,6 +58,7 @@ feedback = sa.Table(
     sa.Column("priority", sa.SmallInteger),  # 0-100, used by routing
     sa.Column("content_hash", sa.String(40)),  # of the normalized masked text, for exact duplicates
     id_column("duplicate_of"),  # the earlier item this one repeats; nothing is dropped
+    id_column("continues_id"),  # the same customer's earlier contact on the same matter, any channel
     id_column("batch_id", nullable=False),
     sa.Column("ingested_at", sa.DateTime, nullable=False),
 )

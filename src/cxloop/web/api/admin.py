@@ -12,6 +12,7 @@ from cxloop import access
 from cxloop.access import TokenPrincipal
 from cxloop.domain import RecordKind, Role
 from cxloop.errors import NotFound, PayloadTooLarge
+from cxloop.governance.audit import record_now
 from cxloop.ingest.files import parse_mapping
 from cxloop.jobs.imports import import_into_store
 from cxloop.permissions import Permission
@@ -49,6 +50,10 @@ def create_token(
     secret = access.create_token(
         store, body.name, scopes, created_by=principal.name, expires_in_days=body.expires_in_days
     )
+    details = {"scopes": sorted(s.value for s in scopes), "expires_in_days": body.expires_in_days}
+    record_now(
+        store, actor=principal.name, action="token.create", target_kind="token", target_id=body.name, details=details
+    )
     return TokenCreated(name=body.name, scopes=",".join(sorted(s.value for s in scopes)), token=secret)
 
 
@@ -61,20 +66,25 @@ def list_tokens(
 
 @router.delete("/tokens/{name}", summary="Revoke every active token with this name")
 def revoke_token(
-    name: str, store: StoreDep, _: Annotated[TokenPrincipal, api_allowed(Permission.USERS_MANAGE)]
+    name: str, store: StoreDep, principal: Annotated[TokenPrincipal, api_allowed(Permission.USERS_MANAGE)]
 ) -> dict[str, int]:
     revoked = access.revoke_token(store, name)
     if revoked == 0:
         raise NotFound(f"no active token named {name!r}")
+    record_now(store, actor=principal.name, action="token.revoke", target_kind="token", target_id=name)
     return {"revoked": revoked}
 
 
 @router.post("/users", status_code=201, summary="Create a user")
 def create_user(
-    body: UserCreate, store: StoreDep, _: Annotated[TokenPrincipal, api_allowed(Permission.USERS_MANAGE)]
+    body: UserCreate, store: StoreDep, principal: Annotated[TokenPrincipal, api_allowed(Permission.USERS_MANAGE)]
 ) -> dict[str, str]:
     user_id = access.create_user(
         store, body.email, body.name, body.password, body.role, source="api", locale=body.locale
+    )
+    details = {"email": body.email.strip().lower(), "role": body.role.value}
+    record_now(
+        store, actor=principal.name, action="user.create", target_kind="user", target_id=user_id, details=details
     )
     return {"id": user_id, "email": body.email.strip().lower(), "role": body.role.value}
 

@@ -12,6 +12,7 @@ from cxloop.permissions import Permission
 from cxloop.web.charts import stacked_bars
 from cxloop.web.deps import SettingsDep, StoreDep, page_allowed
 from cxloop.web.i18n import translator
+from cxloop.web.pages.kpis import overview_cards
 from cxloop.web.rendering import locale_of, render
 
 router = APIRouter(include_in_schema=False)
@@ -36,4 +37,6 @@ def overview_page(
         ),
         "events": stacked_bars(data["events_by_channel"], label=t("overview.events"), name=lambda c: t(f"channel.{c}")),
     }
-    return render(request, "overview.html", {"data": data, "charts": charts, "periods": PERIODS, "days": days})
+    context = {"data": data, "charts": charts, "periods": PERIODS, "days": days}
+    context["kpi_cards"] = overview_cards(request, store, settings)  # KPI cards (web/pages/kpis.py)
+    return render(request, "overview.html", context)
