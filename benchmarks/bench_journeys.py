@@ -13,6 +13,7 @@ Run: .venv/bin/python benchmarks/bench_journeys.py [--quick] [--repeats N] [--js
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import uuid
@@ -166,6 +167,7 @@ def main() -> int:
     parser.add_argument("--json", type=Path, default=RESULTS_DIR / "journeys.json")
     args = parser.parse_args()
     skip = set(filter(None, args.skip.split(",")))
+    load = os.getloadavg()[0]
     sizes = {"duckdb": 1_000_000, "postgres": 50_000, "spark": 50_000}
     if not args.quick:
         sizes = {"duckdb": 10_000_000, "postgres": 500_000, "spark": 200_000}
@@ -207,7 +209,10 @@ def main() -> int:
         title=TITLE,
         mode="quick" if args.quick else "full",
         tables=[table],
-        notes=[f"Funnel: {' → '.join(STEPS)}; the store is a migrated cxloop DuckDB file (cached)."],
+        notes=[
+            f"Funnel: {' → '.join(STEPS)}; the store is a migrated cxloop DuckDB file (cached).",
+            f"Load average when the run started: {load:.1f} (other work on the machine slows every figure).",
+        ],
     )
     return 0
 

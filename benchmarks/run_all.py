@@ -27,6 +27,7 @@ BENCHMARKS: dict[str, list[str]] = {
     "identity": ["--quick"],
     "routing": ["--quick"],
     "journeys": ["--quick"],
+    "kpis": ["--quick"],
 }
 
 

@@ -10,7 +10,6 @@ from typing import Any
 import orjson
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop.config import Settings
 from cxloop.domain import TokenScope
 from cxloop.jobs.alerts import scan_alerts
@@ -19,6 +18,7 @@ from cxloop.notify import transport
 from cxloop.notify.dispatch import dispatch_due
 from cxloop.store.engine import Store
 from notify.receivers import SmtpReceiver, WebhookReceiver
+from notify.seed import token_headers as make_token
 
 VIP = {"source": "crm", "external_id": "VIP-77", "name": "정하나", "email": "hana.jung@example.com", "tier": "vip"}
 

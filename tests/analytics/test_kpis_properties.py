@@ -121,3 +121,31 @@ def test_real_store_answers_no_data_instead_of_failing(store: Store) -> None:
         actions = compute_kpi(wh, KpiQuery("voc_to_action_days"))
         if not wh.has_table("improvement_actions"):
             assert "improvement_actions" in actions["reason"]
+
+
+def test_case_kpis_read_the_real_cases_table(store: Store) -> None:
+    """The contract columns as migrations 0005 made them: two resolved cases, one first-contact."""
+    import sqlalchemy as sa
+
+    from cxloop.domain import new_id
+    from cxloop.store.tables import cases
+
+    if "fcr" not in cases.c:
+        pytest.skip("this checkout's cases table has no closed-loop columns yet")
+    created = datetime(2026, 5, 2, 1)
+    base = {"subject": "배송 지연", "status": "resolved", "priority": "normal", "version": 1, "source": "tests"}
+    rows = [
+        {**base, "id": new_id(), "created_at": created, "updated_at": created, "channel": "chat", "fcr": fcr,
+         "first_response_at": created + timedelta(hours=hours), "resolved_at": created + timedelta(hours=2 * hours),
+         "reopen_count": 0, "recontact_count": int(not fcr)}
+        for fcr, hours in ((True, 1), (False, 3))
+    ]  # fmt: skip
+    with store.write() as conn:
+        conn.execute(sa.insert(cases), rows)
+    window = {"start": date(2026, 5, 1), "end": date(2026, 5, 7)}
+    with open_warehouse(store) as wh:
+        fcr = compute_kpi(wh, KpiQuery("first_contact_resolution", **window, by="channel"))
+        frt = compute_kpi(wh, KpiQuery("first_response_time", **window))
+    assert fcr["total"]["value"] == 50.0
+    assert fcr["rows"] == [{"channel": "chat", **fcr["total"]}]
+    assert frt["total"]["value"] == 2.0  # median of 1 h and 3 h

@@ -121,8 +121,10 @@ def _store_text(store: Store) -> str:
 
 
 def _files_text(root: Path) -> str:
-    # The DuckDB file itself lives outside the data directory in these tests (tmp/store/), and is
-    # checked through SQL above; reading its bytes would also see freed blocks DuckDB has not reused.
+    # The DuckDB file lives outside the data directory in these tests (tmp/store/) and is checked through
+    # SQL above. Its raw bytes are not scanned: after DELETE + CHECKPOINT the rows are gone from every
+    # active block, but freed blocks keep their old bytes until DuckDB reuses them (measured: the
+    # erased strings are still in the file's free space), as PostgreSQL's heap keeps them until VACUUM.
     return "\n".join(p.read_bytes().decode("utf-8", "replace") for p in root.rglob("*") if p.is_file())
 
 
@@ -160,7 +162,8 @@ def test_export_then_erase_leaves_nothing_and_keeps_the_other_customer(
     assert files["customer_merges.json"][0]["merged_id"] == seeded["second"]
     assert files["consents.json"][0]["evidence"] == "call with 010-5555-1234"
     assert files["improvement_actions.json"][0]["title"] == "포장 개선"
-    assert "mentions/notifications.json" in files and "mentions/emerging_issues.json" in files
+    assert "mentions/notifications.json" in files
+    assert "mentions/emerging_issues.json" in files
     assert {e["action"] for e in files["audit_log.json"]} >= {"consent.change", "export"}
     assert "Emily" not in exported.content.decode("latin-1")
 
@@ -184,6 +187,8 @@ def test_export_then_erase_leaves_nothing_and_keeps_the_other_customer(
     assert entry["target_id"] == seeded["first"]
     assert len(tombstone["customer_hashes"]) == 2
     assert seeded["first"] not in json.dumps(tombstone["customer_hashes"])
-    assert anonymous["customer_id"] is None and anonymous["text"] is None and anonymous["channel"] == "chat"
+    assert anonymous["customer_id"] is None
+    assert anonymous["text"] is None
+    assert anonymous["channel"] == "chat"
     assert issue == [seeded["feedback"]["F-3"]]
     assert client.post(f"/api/v1/customers/{seeded['first']}/export", headers=admin).status_code == 404

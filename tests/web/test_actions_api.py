@@ -9,7 +9,6 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop import access
 from cxloop.config import Settings
 from cxloop.domain import Role, TokenScope, new_id
@@ -21,6 +20,7 @@ from cxloop.store.engine import Store
 from cxloop.store.tables import customer_identities
 from notify.receivers import SmtpReceiver
 from notify.seed import seed_topic
+from notify.seed import token_headers as make_token
 
 CUSTOMERS = [f"CUST{n:022d}" for n in range(30)]
 
@@ -242,3 +242,38 @@ def test_own_notifications_need_a_session_and_can_be_marked_read(client: TestCli
     ingest = make_token(store, TokenScope.INGEST)
     assert client.get("/api/v1/notifications?user=boss@example.com", headers=ingest).status_code == 403
     assert client.get("/api/v1/notifications?user=nobody@example.com", headers=reader).status_code == 404
+
+
+def test_actions_from_an_emerging_issue_and_from_cases_link_their_feedback(client: TestClient, store: Store) -> None:
+    from cxloop.store.tables import case_feedback, cases, emerging_issues
+
+    admin = make_token(store, TokenScope.ADMIN)
+    moment = datetime(2026, 10, 1, 3, 0)
+    ids = seed_topic(store, "payment", start=moment, days=1, per_day=4, negative_per_day=4, customers=CUSTOMERS)
+    issue_id, case_id = new_id(), new_id()
+    with store.write() as conn:
+        conn.execute(emerging_issues.insert().values(
+            id=issue_id, kind="topic_spike", subject="payment", day=moment.date(), observed=4, expected=1.0, lift=4.0,
+            score=3.2, examples=ids[:2], status="open", detected_at=moment,
+        ))  # fmt: skip
+        conn.execute(cases.insert().values(
+            id=case_id, origin_feedback_id=ids[2], subject="결제 오류", status="new", priority="high", version=1,
+            created_at=moment, updated_at=moment, source="tests",
+        ))  # fmt: skip
+        conn.execute(case_feedback.insert().values(case_id=case_id, feedback_id=ids[3], joined_at=moment,
+                                                   is_recontact=True))  # fmt: skip
+    from_issue = client.post(
+        "/api/v1/actions", json={"title": "PG사 이중화", "emerging_issue_id": issue_id}, headers=admin
+    )
+    assert from_issue.status_code == 201, from_issue.text
+    assert from_issue.json()["topic"] == "payment"
+    assert from_issue.json()["linked"]["items"] == 2
+    from_cases = client.post("/api/v1/actions", json={"title": "결제 재시도", "case_ids": [case_id]}, headers=admin)
+    assert from_cases.status_code == 201, from_cases.text
+    body = from_cases.json()
+    assert body["topic"] == "payment"  # the cases' most common topic
+    assert body["case_ids"] == [case_id]
+    assert body["linked"]["items"] == 2  # the case's first item and the one that joined it
+    missing = client.post("/api/v1/actions", json={"title": "x", "emerging_issue_id": new_id()}, headers=admin)
+    assert missing.status_code == 422
+    assert "emerging_issue_id" in missing.json()["error"]["message"]

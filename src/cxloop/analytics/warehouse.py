@@ -26,9 +26,14 @@ class Warehouse:
         self.backend = backend
         self.engine = engine  # duckdb | postgres | pyspark
         self._tables: set[str] | None = None
+        self._table_cache: dict[str, ibis.Table] = {}
 
     def table(self, name: str) -> ibis.Table:
-        return self.backend.table(name)
+        # Kept per warehouse: looking a table up asks the engine for its schema (milliseconds each,
+        # several times per KPI request), and a warehouse lives for one block of work.
+        if name not in self._table_cache:
+            self._table_cache[name] = self.backend.table(name)
+        return self._table_cache[name]
 
     def has_table(self, name: str) -> bool:
         """Whether the table exists here: tables other modules add later (cases columns, actions)

@@ -11,7 +11,7 @@ from typing import Any
 
 import click
 
-from cxloop.cli import actions, analytics, governance, identity, journeys, loop, platform, text
+from cxloop.cli import actions, analytics, customers, governance, identity, journeys, loop, platform, text
 from cxloop.cli._common import CxloopGroup, configure_logging
 from cxloop.config import load_settings
 
@@ -28,7 +28,7 @@ def main(ctx: click.Context, data_dir: Path | None, verbose: bool) -> None:
     ctx.obj = load_settings(**overrides)
 
 
-for _module in (platform, text, governance, loop, journeys, identity, actions, analytics):
+for _module in (platform, text, governance, loop, journeys, identity, actions, analytics, customers):
     for _command in _module.COMMANDS:
         main.add_command(_command)
 

@@ -18,7 +18,9 @@ What happens, table by table (found from the schema, so later tables are covered
 - The audit log is never rewritten (its hash chain must hold; entries carry ids, not personal data).
   A tombstone row keeps blind indexes of the erased ids and the counts; the `erase` audit entry
   keeps the counts. Exports kept under `<data_dir>/exports/<customer id>/` are deleted; on DuckDB a
-  CHECKPOINT follows so the deleted data leaves the database file's active blocks.
+  CHECKPOINT follows so the deleted data leaves the database file's active blocks. Freed blocks keep
+  their old bytes until DuckDB reuses them (PostgreSQL likewise until VACUUM reuses the space), so
+  the file itself still needs disk encryption or, for certainty, a copy into a fresh database file.
 """
 
 from __future__ import annotations
@@ -111,7 +113,9 @@ def _remove_owned(conn: sa.Connection, subject: repo.Subject, scrub: Any) -> dic
         if table.name in ("cases", "case_history"):
             n = _count(conn, table, condition)
             _scrub_kept_rows(conn, table, condition, scrub)
-            emptied = {"customer_id": None, "subject": ERASED, "tags": None} if table.name == "cases" else {"note": None}
+            emptied = (
+                {"customer_id": None, "subject": ERASED, "tags": None} if table.name == "cases" else {"note": None}
+            )
             repo.update_where(conn, table, condition, emptied)
         elif table.name == feedback.name:
             mine = repo.in_ids(feedback.c.id, subject.feedback_ids)
@@ -153,12 +157,13 @@ def erase_customer(store: Store, settings: Settings, customer_id: str, *, actor:
         scrub = _scrubber(identifiers | names | references, references)
         removed = _remove_owned(conn, subject, scrub)
         scrubbed = _scrub_mentions(conn, identifiers | references, scrub)
-        tombstone = {
+        counts: dict[str, Any] = {"removed_or_anonymized": removed, "scrubbed": scrubbed}
+        tombstone: dict[str, Any] = {
             "id": new_id(),
             "erased_at": utc_now(),
             "erased_by": actor[:200],
             "customer_hashes": [ring.blind_index("customer:" + i) for i in subject.customer_ids],
-            "counts": {"removed_or_anonymized": removed, "scrubbed": scrubbed},
+            "counts": counts,
         }
         conn.execute(erasure_tombstones.insert().values(**tombstone))
         audit.record(
@@ -168,10 +173,10 @@ def erase_customer(store: Store, settings: Settings, customer_id: str, *, actor:
             action=audit.AuditAction.ERASE,
             target_kind="customer",
             target_id=subject.customer_id,
-            details={"tombstone_id": tombstone["id"], "profiles": len(subject.customer_ids), **tombstone["counts"]},
+            details={"tombstone_id": tombstone["id"], "profiles": len(subject.customer_ids), **counts},
         )
     files = _remove_files(settings, subject.customer_ids)
-    if store.dialect.name == "duckdb" and not __import__("os").environ.get("NOCKPT"):
+    if store.dialect.name == "duckdb":
         # Deleted rows otherwise stay in the file's current blocks until DuckDB checkpoints on its own.
         with store.read() as conn:
             conn.exec_driver_sql("CHECKPOINT")

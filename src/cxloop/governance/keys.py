@@ -27,7 +27,7 @@ from cxloop.governance.crypto import (
     write_key_file,
 )
 from cxloop.store.engine import Store
-from cxloop.store.tables import consents
+from cxloop.store.tables import consents, feedback
 
 PLAINTEXT = "plaintext"
 
@@ -60,6 +60,7 @@ def encrypted_columns() -> list[EncryptedColumn]:
 
 
 register_encrypted_column(EncryptedColumn(consents, "evidence"))
+register_encrypted_column(EncryptedColumn(feedback, "text_raw"))
 
 
 def key_usage(conn: sa.Connection, columns: Sequence[EncryptedColumn]) -> dict[str, dict[str, int]]:

@@ -42,6 +42,8 @@ from cxloop.store.tables import case_history, cases, emerging_issues, feedback
 logger = logging.getLogger(__name__)
 #: How far back scans look for SLA breaches and emerging issues that have not alerted yet.
 SCAN_LOOKBACK = timedelta(days=7)
+#: How often the server's loop scans (deliveries go out every `notify_interval_seconds`).
+SCAN_EVERY_SECONDS = 30.0
 
 
 def ensure_rules(conn: sa.Connection, now: datetime) -> list[AlertRule]:
@@ -128,11 +130,18 @@ def scan_alerts(store: Store, settings: Settings, *, now: datetime | None = None
     """Record alerts for SLA breaches, emerging issues and spikes; returns how many were new."""
     now = now or utc_now()
     with store.write() as conn:
-        alerts: list[Alert] = []
-        for rule in ensure_rules(conn, now):
+        rules = ensure_rules(conn, now)
+    # Looked for on a read connection, so an idle scan never holds the embedded store's write lock;
+    # the unique (rule, subject) key keeps a concurrent scan from recording an alert twice.
+    alerts: list[Alert] = []
+    with store.read() as conn:
+        for rule in rules:
             scan = _SCANS.get(rule.trigger)
             if rule.enabled and scan is not None:
                 alerts += scan(conn, rule, now)
+    if not alerts:
+        return 0
+    with store.write() as conn:
         return _record(conn, store.dialect, alerts, now, settings)
 
 
@@ -155,11 +164,14 @@ def review_actions(store: Store, settings: Settings, *, now: datetime | None = N
 
 
 def run_notify_loop(store: Store, settings: Settings, stop: threading.Event) -> None:
-    """Scan and dispatch every `notify_interval_seconds`; re-measure actions on their own interval."""
-    next_review = time.monotonic()
+    """Send due deliveries every `notify_interval_seconds`, scan for alerts at most every
+    SCAN_EVERY_SECONDS, and re-measure actions every `action_review_interval_seconds`."""
+    next_review = next_scan = time.monotonic()
     while not stop.wait(settings.notify_interval_seconds):
         try:
-            scan_alerts(store, settings)
+            if time.monotonic() >= next_scan:
+                scan_alerts(store, settings)
+                next_scan = time.monotonic() + SCAN_EVERY_SECONDS
             dispatch_due(store, settings)
             if settings.action_review_interval_seconds and time.monotonic() >= next_review:
                 review_actions(store, settings)

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cxloop.domain import RecordKind
+from cxloop.governance.crypto import load_key_ring
 from cxloop.jobs.pipeline import PipelineItem, Stage, StageContext
 from cxloop.jobs.taxonomy import current_taxonomy
 from cxloop.store.tables import customers, feedback
@@ -50,11 +51,12 @@ def analyze_texts(batch: list[PipelineItem], ctx: StageContext) -> list[Pipeline
     analyses = text_analyzer(current_taxonomy(ctx.settings)).analyze_batch(
         [i.row["text"] for i in items], _customer_contexts(ctx, items)
     )
+    ring = load_key_ring(ctx.settings)  # the unmasked original is stored sealed (docs/security.md)
     for item, analysis in zip(items, analyses, strict=True):
         original = item.row["text"]
         item.row.update(
             text=analysis.masked_text,
-            text_raw=original if analysis.pii else None,
+            text_raw=ring.encrypt(original) if analysis.pii else None,
             language=analysis.language.value,
             pii_kinds=sorted({span.kind.value for span in analysis.pii}) or None,
             sentiment_label=analysis.sentiment_label,

@@ -1,5 +1,5 @@
 """Improvement actions: create them from a topic, an emerging issue or cases, link the feedback behind
-them, ship them, verify the change with data, and tell consenting customers what their feedback led to.
+them, ship them and verify the change with data (telling customers is in `cxloop.notify.followup`).
 
 Functions take the caller's connection and never commit; the API, pages, CLI and jobs share them.
 """
@@ -15,9 +15,7 @@ import sqlalchemy as sa
 from cxloop.analytics.verification import Windows, daily_series, measure_topic
 from cxloop.domain import new_id
 from cxloop.errors import Conflict, InvalidInput, NotFound
-from cxloop.notify.consent import customer_may_be_contacted
 from cxloop.store import actions as repo
-from cxloop.store import notifications as notify_repo
 from cxloop.store.dialects import StoreDialect
 from cxloop.store.tables import emerging_issues, teams, users
 
@@ -268,47 +266,3 @@ def action_series(
         return []
     windows = Windows.around(action["shipped_at"], action["before_days"], action["after_days"], now)
     return daily_series(conn, action["topic"], windows, offset_minutes)
-
-
-FOLLOWUP_SUBJECT = "[cxloop] 고객님의 의견으로 개선되었습니다 / Your feedback led to a change"
-
-
-def follow_up_customers(
-    conn: sa.Connection, dialect: StoreDialect, action_id: str, *, now: datetime, message: str | None = None
-) -> dict[str, Any]:
-    """Queue a `customer_followup` delivery for each customer whose linked feedback led to the shipped
-    action and who may be contacted (see `cxloop.notify.consent`); each customer is told once."""
-    action = get_action(conn, action_id)
-    if action["status"] in OPEN_STATUSES:
-        raise Conflict("tell customers once the change has shipped")
-    text = (message or "").strip() or (
-        f"고객님께서 보내주신 의견을 바탕으로 다음을 개선했습니다: {action['title']}\n\n"
-        f"Thanks to your feedback we made this change: {action['title']}"
-    )
-    customers = repo.linked_customer_ids(conn, action_id)
-    allowed = [c for c in customers if customer_may_be_contacted(conn, c)]
-    rows = [
-        {
-            "id": new_id(),
-            "alert_id": None,
-            "kind": "customer_followup",
-            "target": customer_id,
-            "event": "action_shipped",
-            "payload": {"action_id": action_id, "subject": FOLLOWUP_SUBJECT, "body": text},
-            "dedupe_key": f"followup:{action_id}:{customer_id}",
-            "status": "pending",
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "updated_at": now,
-        }
-        for customer_id in allowed
-    ]
-    queued = notify_repo.insert_deliveries(conn, dialect, rows)
-    return {
-        "customers": len(customers),
-        "may_be_contacted": len(allowed),
-        "queued": queued,
-        "already_told": len(allowed) - queued,
-        "without_consent": len(customers) - len(allowed),
-    }

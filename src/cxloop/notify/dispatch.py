@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+import httpx
 import sqlalchemy as sa
 
 from cxloop.config import Settings
@@ -66,64 +67,91 @@ def _customer_email(conn: sa.Connection, customer_id: str) -> str | None:
     return str(value) if value else None
 
 
-def _send(store: Store, settings: Settings, delivery: dict[str, Any], now: datetime) -> None:
-    kind, payload = delivery["kind"], delivery["payload"]
-    if kind == "webhook":
+class _Sender:
+    """Sends one claimed batch: one HTTP client (kept-alive connections) and one look-up of the
+    webhooks for the whole batch."""
+
+    def __init__(self, store: Store, settings: Settings) -> None:
+        self.store = store
+        self.settings = settings
+        self.http = httpx.Client(timeout=settings.webhook_timeout_seconds, follow_redirects=False)
         with store.read() as conn:
-            hook = repo.find_webhook(conn, delivery["target"])
-        if hook is None:
-            raise transport.PermanentDeliveryError("the webhook was deleted")
-        if not hook["enabled"]:
-            raise transport.PermanentDeliveryError("the webhook is disabled")
-        transport.post_webhook(
-            url=hook["url"], secret=hook["secret"], kind=hook["kind"], event=delivery["event"],
-            delivery_id=delivery["id"], payload=payload, now=now, timeout=settings.webhook_timeout_seconds,
-        )  # fmt: skip
-    elif kind == "email":
-        subject, body = email_text(payload)
-        transport.send_email(smtp_config(settings), to=delivery["target"], subject=subject, body=body,
-                             message_id=delivery["id"])  # fmt: skip
-    elif kind == "customer_followup":
-        # Consent is checked again at send time: it may have been withdrawn since the row was queued.
-        with store.read() as conn:
-            allowed = customer_may_be_contacted(conn, delivery["target"])
-            address = _customer_email(conn, delivery["target"]) if allowed else None
-        if not allowed:
-            raise transport.PermanentDeliveryError("the customer has not consented to be contacted")
-        if address is None:
-            raise transport.PermanentDeliveryError("the customer has no valid e-mail address")
-        transport.send_email(smtp_config(settings), to=address, subject=payload["subject"], body=payload["body"],
-                             message_id=delivery["id"])  # fmt: skip
-    else:
-        raise transport.PermanentDeliveryError(f"unknown delivery kind {kind!r}")
+            self.hooks = {h["id"]: h for h in repo.list_webhooks(conn)}
+
+    def close(self) -> None:
+        self.http.close()
+
+    def send(self, delivery: dict[str, Any], now: datetime) -> None:
+        kind, payload = delivery["kind"], delivery["payload"]
+        if kind == "webhook":
+            hook = self.hooks.get(delivery["target"])
+            if hook is None:
+                raise transport.PermanentDeliveryError("the webhook was deleted")
+            if not hook["enabled"]:
+                raise transport.PermanentDeliveryError("the webhook is disabled")
+            transport.post_webhook(
+                url=hook["url"], secret=hook["secret"], kind=hook["kind"], event=delivery["event"],
+                delivery_id=delivery["id"], payload=payload, now=now, client=self.http,
+            )  # fmt: skip
+        elif kind == "email":
+            subject, body = email_text(payload)
+            transport.send_email(smtp_config(self.settings), to=delivery["target"], subject=subject, body=body,
+                                 message_id=delivery["id"])  # fmt: skip
+        elif kind == "customer_followup":
+            # Consent is checked again at send time: it may have been withdrawn since the row was queued.
+            with self.store.read() as conn:
+                allowed = customer_may_be_contacted(conn, delivery["target"])
+                address = _customer_email(conn, delivery["target"]) if allowed else None
+            if not allowed:
+                raise transport.PermanentDeliveryError("the customer has not consented to be contacted")
+            if address is None:
+                raise transport.PermanentDeliveryError("the customer has no valid e-mail address")
+            transport.send_email(smtp_config(self.settings), to=address, subject=payload["subject"],
+                                 body=payload["body"], message_id=delivery["id"])  # fmt: skip
+        else:
+            raise transport.PermanentDeliveryError(f"unknown delivery kind {kind!r}")
 
 
 def dispatch_due(store: Store, settings: Settings, *, now: datetime | None = None, limit: int = 100) -> DispatchReport:
-    """Send every delivery due at `now` (at most `limit`); callable from tests and the server loop."""
+    """Send every delivery due at `now` (at most `limit`); callable from tests and the server loop.
+
+    Outcomes are written in one transaction after the batch is sent. A crash in between leaves the
+    sent ones leased, and they go out again once the lease ends: delivery is at least once, and
+    receivers can drop repeats by the `X-Cxloop-Delivery` id.
+    """
     now = now or utc_now()
     report = DispatchReport()
     with store.write() as conn:
         claimed = repo.claim_due(conn, store.dialect, now, limit, LEASE)
-    for delivery in claimed:
-        outcome: dict[str, Any]
-        try:
-            _send(store, settings, delivery, now)
-            outcome = {"status": "sent", "sent_at": utc_now(), "last_error": None}
-            report.sent += 1
-        except transport.DeliveryError as exc:
-            permanent = isinstance(exc, transport.PermanentDeliveryError)
-            if permanent or delivery["attempts"] >= settings.notify_max_attempts:
-                outcome = {"status": "dead", "last_error": str(exc)[:2000]}
-                report.dead += 1
-            else:
-                wait = transport.backoff(delivery["attempts"], settings.notify_backoff_seconds)
-                outcome = {"status": "failed", "last_error": str(exc)[:2000], "next_attempt_at": now + wait}
-                report.failed += 1
-            logger.warning(
-                "delivery %s (%s) attempt %s: %s", delivery["id"], delivery["kind"], delivery["attempts"], exc
-            )
+    if not claimed:
+        return report
+    sender = _Sender(store, settings)
+    outcomes: list[tuple[str, dict[str, Any]]] = []
+    try:
+        for delivery in claimed:
+            outcome: dict[str, Any]
+            try:
+                sender.send(delivery, now)
+                outcome = {"status": "sent", "sent_at": utc_now(), "last_error": None}
+                report.sent += 1
+            except transport.DeliveryError as exc:
+                permanent = isinstance(exc, transport.PermanentDeliveryError)
+                if permanent or delivery["attempts"] >= settings.notify_max_attempts:
+                    outcome = {"status": "dead", "last_error": str(exc)[:2000]}
+                    report.dead += 1
+                else:
+                    wait = transport.backoff(delivery["attempts"], settings.notify_backoff_seconds)
+                    outcome = {"status": "failed", "last_error": str(exc)[:2000], "next_attempt_at": now + wait}
+                    report.failed += 1
+                logger.warning(
+                    "delivery %s (%s) attempt %s: %s", delivery["id"], delivery["kind"], delivery["attempts"], exc
+                )
+            outcomes.append((delivery["id"], outcome))
+    finally:
+        sender.close()
         with store.write() as conn:
-            repo.record_outcome(conn, delivery["id"], updated_at=utc_now(), **outcome)
+            for delivery_id, outcome in outcomes:
+                repo.record_outcome(conn, delivery_id, updated_at=utc_now(), **outcome)
     return report
 
 

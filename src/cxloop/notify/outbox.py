@@ -87,6 +87,7 @@ def record_alerts(
     hooks = repo.list_webhooks(conn)
     in_app: list[dict[str, Any]] = []
     deliveries: list[dict[str, Any]] = []
+    recipients: dict[tuple[tuple[str, ...], tuple[str, ...]], list[str]] = {}
     for alert_id, alert in zip(ids, alerts, strict=True):
         if alert_id not in inserted:
             continue  # fired before: the unique (rule, subject) key kept the first one
@@ -94,7 +95,10 @@ def record_alerts(
         teams = list(rule.teams)
         if rule.case_team and alert.details.get("team_id"):
             teams.append(str(alert.details["team_id"]))
-        for user_id in repo.recipient_user_ids(conn, rule.roles, teams):
+        key = (tuple(rule.roles), tuple(sorted(teams)))
+        if key not in recipients:  # one query per audience, not per alert: a batch can raise hundreds
+            recipients[key] = repo.recipient_user_ids(conn, rule.roles, teams)
+        for user_id in recipients[key]:
             in_app.append(
                 {
                     "id": new_id(),

@@ -67,7 +67,7 @@ def webhook_body(kind: str, event: str, delivery_id: str, payload: dict[str, Any
 
 def post_webhook(
     *, url: str, secret: str, kind: str, event: str, delivery_id: str, payload: dict[str, Any], now: datetime,
-    timeout: float,
+    client: httpx.Client,
 ) -> int:  # fmt: skip
     """POST one signed webhook; returns the status code, raises DeliveryError unless it is 2xx."""
     body = webhook_body(kind, event, delivery_id, payload, now)
@@ -80,7 +80,7 @@ def post_webhook(
         EVENT_HEADER: event,
     }
     try:
-        response = httpx.post(url, content=body, headers=headers, timeout=timeout, follow_redirects=False)
+        response = client.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         raise DeliveryError(f"{type(exc).__name__}: {exc}") from exc
     if not 200 <= response.status_code < 300:

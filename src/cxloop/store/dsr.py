@@ -124,9 +124,8 @@ def text_columns(table: sa.Table) -> list[sa.Column[Any]]:
     out = []
     for column in table.c:
         kind = column.type
-        if isinstance(kind, sa.JSON) or isinstance(kind, sa.Text):
-            out.append(column)
-        elif isinstance(kind, sa.String) and (kind.length is None or kind.length > 64) and not column.primary_key:
+        long_string = isinstance(kind, sa.String) and (kind.length is None or kind.length > 64)
+        if isinstance(kind, (sa.JSON, sa.Text)) or (long_string and not column.primary_key):
             out.append(column)
     return out
 
@@ -158,7 +157,9 @@ def delete_where(conn: sa.Connection, table: sa.Table, condition: sa.ColumnEleme
     return int(conn.execute(table.delete().where(condition)).rowcount or 0)
 
 
-def update_where(conn: sa.Connection, table: sa.Table, condition: sa.ColumnElement[bool], values: dict[str, Any]) -> int:
+def update_where(
+    conn: sa.Connection, table: sa.Table, condition: sa.ColumnElement[bool], values: dict[str, Any]
+) -> int:
     return int(conn.execute(table.update().where(condition).values(**values)).rowcount or 0)
 
 

@@ -151,6 +151,12 @@ def create_app(
     from cxloop.web.api import dsr as dsr_api
 
     app.include_router(dsr_api.router, prefix="/api/v1")
+    from cxloop.web.pages import dsr as dsr_pages
+
+    app.include_router(dsr_pages.router)
+    from cxloop.web.pages import pii as pii_pages
+
+    app.include_router(pii_pages.router)
     app.include_router(governance_pages.router)
     from cxloop.web.api import journeys as journey_api
     from cxloop.web.pages import journeys as journey_pages

@@ -13,6 +13,7 @@ from pydantic import AwareDatetime, BaseModel, Field, NaiveDatetime
 from cxloop.access import TokenPrincipal
 from cxloop.jobs.taxonomy import current_taxonomy
 from cxloop.notify import actions as service
+from cxloop.notify.followup import follow_up_customers
 from cxloop.permissions import Permission
 from cxloop.store import actions as repo
 from cxloop.store.intake import utc_now
@@ -145,4 +146,4 @@ def ship_action(action_id: str, store: StoreDep, settings: SettingsDep, _: Manag
 )
 def follow_up(action_id: str, store: StoreDep, _: Manager, body: FollowUp) -> dict[str, Any]:
     with store.write() as conn:
-        return service.follow_up_customers(conn, store.dialect, action_id, now=utc_now(), message=body.message)
+        return follow_up_customers(conn, store.dialect, action_id, now=utc_now(), message=body.message)

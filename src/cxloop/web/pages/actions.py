@@ -12,6 +12,7 @@ from fastapi.responses import RedirectResponse, Response
 from cxloop.errors import CxloopError, InvalidInput
 from cxloop.jobs.taxonomy import current_taxonomy
 from cxloop.notify import actions as service
+from cxloop.notify.followup import follow_up_customers
 from cxloop.permissions import Permission
 from cxloop.store import actions as repo
 from cxloop.store.intake import utc_now
@@ -172,7 +173,7 @@ def follow_up_form(
     outcome: dict[str, Any] = {}
 
     def work(conn: Any) -> None:
-        outcome.update(service.follow_up_customers(conn, store.dialect, action_id, now=utc_now()))
+        outcome.update(follow_up_customers(conn, store.dialect, action_id, now=utc_now()))
 
     response = _run(request, store, settings, action_id, work, "")
     if outcome:

@@ -27,6 +27,7 @@ _SECTIONS = (
     ("audit", Permission.AUDIT_READ),
     ("consents", Permission.CUSTOMERS_READ),
     ("retention", Permission.RETENTION_MANAGE),
+    ("dsr", Permission.DSR_EXECUTE),
 )
 
 
