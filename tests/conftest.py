@@ -15,9 +15,9 @@ from cxloop.config import Settings, load_settings
 from cxloop.domain import TokenScope
 from cxloop.store import migrate
 from cxloop.store.engine import Store
+from support.helpers import make_token
 from support.postgres import ThrowawayPostgres
 
-SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 BACKENDS = ["duckdb", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
@@ -103,13 +103,6 @@ def duckdb_client(duckdb_settings: Settings, duckdb_store: Store) -> Iterator[Te
     yield from _client(duckdb_settings, duckdb_store)
 
 
-def make_token(store: Store, *scopes: TokenScope) -> dict[str, str]:
-    from cxloop.access import create_token
-
-    secret = create_token(store, f"test-{uuid.uuid4().hex[:6]}", frozenset(scopes), created_by="tests")
-    return {"Authorization": f"Bearer {secret}"}
-
-
 @pytest.fixture
 def ingest_headers(store: Store) -> dict[str, str]:
     return make_token(store, TokenScope.INGEST, TokenScope.READ)
@@ -136,13 +129,6 @@ def browser(playwright: Any) -> Iterator[Any]:
         yield chromium
     finally:
         chromium.close()
-
-
-def require_shared_data(*parts: str) -> Path:
-    path = SHARED_DATA.joinpath(*parts)
-    if not path.exists():
-        pytest.skip(f"needs ../shared/data/{'/'.join(parts)}, which is absent on this machine")
-    return path
 
 
 @pytest.fixture(autouse=True)

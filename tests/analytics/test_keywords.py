@@ -7,11 +7,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop.analytics.keywords import customer_tiers, top_keywords
 from cxloop.domain import TokenScope, new_id
 from cxloop.store.engine import Store
 from cxloop.store.tables import customers, feedback, feedback_keywords, feedback_topics
+from support.helpers import make_token
 
 NEWEST = datetime(2026, 6, 30, 3, 0)
 

@@ -13,7 +13,6 @@ from typing import Any
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop.config import Settings
 from cxloop.domain import TokenScope, new_id
 from cxloop.governance.audit import verify_chain
@@ -26,6 +25,7 @@ from cxloop.store import merges
 from cxloop.store.cases import ensure_teams
 from cxloop.store.engine import Store
 from cxloop.store.tables import audit_log, customers, erasure_tombstones, feedback, metadata
+from support.helpers import make_token
 
 NOW = datetime(2026, 6, 10, 9, 0)
 # Every way the erased customer can be recognized. Phone numbers in several writings on purpose.

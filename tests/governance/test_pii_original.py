@@ -7,13 +7,13 @@ import re
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop.config import Settings
 from cxloop.domain import Role, TokenScope
 from cxloop.governance.keys import encrypted_columns, key_usage
 from cxloop.jobs.worker import Worker
 from cxloop.store.engine import Store
 from cxloop.store.tables import audit_log, feedback
+from support.helpers import make_token
 
 
 def _sign_in(client: TestClient, store: Store, role: Role) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import require_shared_data
 from cxloop.identity.datasets import read_fake_1000, read_febrl
 from cxloop.identity.evaluation import pair_scores
 from cxloop.identity.resolve import resolve
+from support.helpers import require_shared_data
 
 
 @pytest.mark.shared_data

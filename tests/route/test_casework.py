@@ -11,7 +11,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop.access import create_user
 from cxloop.config import Settings
 from cxloop.domain import Role, TokenScope
@@ -25,6 +24,7 @@ from cxloop.store import cases as case_repo
 from cxloop.store.engine import Store
 from cxloop.store.intake import utc_now
 from cxloop.store.tables import case_feedback, case_history, cases, events
+from support.helpers import make_token
 
 
 def feedback(n: int, text: str, email: str = "kim@example.com", channel: str = "call", **extra: Any) -> dict[str, Any]:

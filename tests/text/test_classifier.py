@@ -11,9 +11,9 @@ import time
 from pathlib import Path
 from random import Random
 
+import numpy as np
 import pytest
 
-from conftest import require_shared_data
 from cxloop.errors import InvalidInput, NotFound, UnsupportedFile
 from cxloop.jobs.classifiers import (
     cached_model,
@@ -25,7 +25,10 @@ from cxloop.jobs.classifiers import (
     save_model,
     write_predictions,
 )
+from cxloop.text._classifier_embedding import EMBEDDING_NAME, embedder
 from cxloop.text.classifier import TextClassifier, TrainingReport, stratified_split, train_classifier
+from cxloop.text.normalize import model_text
+from support.helpers import require_shared_data
 
 # Intent → (Korean phrases, English phrases); sentences are built from them with a seeded Random.
 _INTENTS = {
@@ -117,8 +120,6 @@ def test_save_load_round_trip_is_identical_and_pickle_free(trained: Trained, tmp
     files = sorted(p.name for p in directory.iterdir())
     assert files == ["model.json", "vocabulary.json", "weights.npz"]
     assert all(p.suffix in {".json", ".npz"} for p in directory.iterdir())
-    import numpy as np
-
     with np.load(directory / "weights.npz", allow_pickle=False) as arrays:  # raises if anything is pickled
         assert all(arrays[name].dtype != object for name in arrays.files)
 
@@ -178,6 +179,58 @@ def test_load_refuses_a_directory_without_a_model(tmp_path: Path) -> None:
         TextClassifier.load(tmp_path)
     with pytest.raises(InvalidInput, match="readable"):
         TextClassifier.load(tmp_path / "nowhere")
+
+
+# -- pretrained word vectors ---------------------------------------------------------------------
+
+
+def test_word_vectors_load_offline_and_place_paraphrases_together() -> None:
+    vectors = embedder()
+    assert vectors is not None, "the 'wordllama' dependency ships the word vectors; it must be installed"
+    assert vectors is embedder()  # loaded once per process
+    texts = ["my parcel has not arrived", "the package is not delivered yet", "i forgot my password", "", "   "]
+    matrix = vectors.embed([model_text(t) for t in texts])
+    assert matrix.shape == (5, vectors.dim) == (5, 256)
+    assert np.allclose(np.linalg.norm(matrix[:3], axis=1), 1.0, atol=1e-5)
+    assert not matrix[3:].any()  # no tokens, no vector
+    similar, unrelated = float(matrix[0] @ matrix[1]), float(matrix[0] @ matrix[2])
+    assert similar > unrelated + 0.2, (similar, unrelated)  # no shared content word, yet close
+
+
+def test_saved_model_names_its_word_vectors_and_refuses_other_ones(trained: Trained, tmp_path: Path) -> None:
+    model, _ = trained
+    directory = save_model(model, tmp_path, "vectors")
+    meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+    assert meta["format"] == "cxloop.text-classifier/2"
+    assert meta["embedding"]["name"] == EMBEDDING_NAME
+    assert len(meta["embedding"]["sha256"]) == 64
+    with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
+        assert arrays["dense_weights"].shape == (256, 3)
+    (directory / "model.json").write_text(json.dumps({**meta, "embedding": {**meta["embedding"], "sha256": "0" * 64}}))
+    with pytest.raises(InvalidInput, match=r"other .* word vectors than the installed ones.*retrain"):
+        load_model(tmp_path, "vectors")
+    (directory / "model.json").write_text(json.dumps({**meta, "embedding": None}))
+    with pytest.raises(InvalidInput, match="damaged"):
+        load_model(tmp_path, "vectors")
+
+
+def test_without_word_vectors_trains_on_tfidf_and_format_1_models_still_load(tmp_path: Path) -> None:
+    texts, labels = _dataset()
+    model, report = train_classifier(texts, labels, test_size=0.25, seed=1, word_vectors=False)
+    assert report.accuracy >= 0.9
+    assert any("TF-IDF features only" in note for note in report.notes)
+    directory = save_model(model, tmp_path, "tfidf_only")
+    with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
+        assert "dense_weights" not in arrays.files
+    # A model written before word vectors existed: format 1, no "embedding" entry.
+    meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
+    meta["format"] = "cxloop.text-classifier/1"
+    del meta["embedding"]
+    (directory / "model.json").write_text(json.dumps(meta), encoding="utf-8")
+    loaded = load_model(tmp_path, "tfidf_only")
+    probe = ["환불 요청드려요", "has my parcel shipped yet", "비밀번호 잊어버림"]
+    assert loaded.predict(probe) == model.predict(probe)
+    assert [p.label for p in loaded.predict(probe)] == ["refund", "delivery", "login"]
 
 
 @pytest.mark.parametrize(
@@ -270,26 +323,49 @@ def test_writes_predictions_as_jsonl_in_input_order(trained: Trained) -> None:
 
 # -- real data -----------------------------------------------------------------------------------
 
-# The issue's target is 0.93 on banking77's official test split. Our own split of train.csv is
-# harder than that split for lexical models, and this floor guards the measured level against
-# regressions; benchmarks/bench_classifier.py reports the figure beside the target.
-BANKING77_FLOOR = 0.90
+# The issue's target: 0.93 on banking77's official test split (test.csv), trained on train.csv, in
+# under 60 s. Where only train.csv is present, its stratified 20% split is the estimate (measured
+# 0.923 with word vectors, 0.912 without); the floor below guards that level against regressions.
+BANKING77_TARGET = 0.93
+BANKING77_SPLIT_FLOOR = 0.915
+TRAIN_SECONDS = 60.0
+
+
+def _banking77(name: str) -> tuple[list[str], list[str]]:
+    path = require_shared_data("banking77", name)
+    rows = read_labelled(path.read_bytes(), path.name, "text", "category")
+    return rows.texts, rows.labels
+
+
+def _timed_training(texts: list[str], labels: list[str]) -> tuple[TextClassifier, TrainingReport, float]:
+    cpu_started = time.process_time()
+    model, report = train_classifier(texts, labels, test_size=0.2, seed=42)
+    return model, report, time.process_time() - cpu_started
 
 
 @pytest.mark.shared_data
 @pytest.mark.slow
 def test_banking77_held_out_accuracy_and_training_time() -> None:
-    path = require_shared_data("banking77", "train.csv")
-    rows = read_labelled(path.read_bytes(), path.name, "text", "category")
-    cpu_started = time.process_time()
-    model, report = train_classifier(rows.texts, rows.labels, test_size=0.2, seed=42)
-    cpu_seconds = time.process_time() - cpu_started
+    texts, labels = _banking77("train.csv")
+    model, report, cpu_seconds = _timed_training(texts, labels)
     assert len(model.labels) == 77
     assert 1950 <= report.n_test <= 2050  # 20% of each label, rounded per label
-    assert report.accuracy >= BANKING77_FLOOR, report.accuracy
-    # Training is single-threaded: on an idle machine wall ≈ CPU time. CI shares its 2 cores, so the
-    # budget is checked on this process's CPU time; report.seconds (wall) is what users see.
-    assert cpu_seconds < 60, (cpu_seconds, report.seconds)
+    assert report.accuracy >= BANKING77_SPLIT_FLOOR, report.accuracy
+    # Training runs on one core (the tokenizer briefly on two): on an idle machine wall ≈ CPU time.
+    # CI shares its 2 cores, so the budget is checked on this process's CPU time; report.seconds
+    # (wall) is what users see.
+    assert cpu_seconds < TRAIN_SECONDS, (cpu_seconds, report.seconds)
+
+
+@pytest.mark.shared_data
+@pytest.mark.slow
+def test_banking77_official_test_split_reaches_the_target() -> None:
+    test_texts, test_labels = _banking77("test.csv")  # skips where the official split is absent
+    model, report, cpu_seconds = _timed_training(*_banking77("train.csv"))
+    guesses = [p.label for p in model.predict(test_texts, top_k=1)]
+    accuracy = float(np.mean([g == t for g, t in zip(guesses, test_labels, strict=True)]))
+    assert accuracy >= BANKING77_TARGET, accuracy
+    assert cpu_seconds < TRAIN_SECONDS, (cpu_seconds, report.seconds)
 
 
 @pytest.mark.shared_data
@@ -299,4 +375,4 @@ def test_korean_chatbot_sanity() -> None:
     rows = read_labelled(path.read_bytes(), path.name, "Q", "label")
     model, report = train_classifier(rows.texts, rows.labels)
     assert model.labels == ["0", "1", "2"]
-    assert report.accuracy >= 0.6, report.accuracy  # three loose labels (daily / breakup / love)
+    assert report.accuracy >= 0.8, report.accuracy  # three loose labels (daily / breakup / love); measured 0.848

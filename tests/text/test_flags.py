@@ -12,7 +12,6 @@ from pathlib import Path
 
 import pytest
 
-from conftest import require_shared_data
 from cxloop.domain import CasePriority
 from cxloop.text import _abuse
 from cxloop.text.flags import (
@@ -23,6 +22,7 @@ from cxloop.text.flags import (
     priority_label,
     priority_score,
 )
+from support.helpers import require_shared_data
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -17,11 +17,11 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop import access
 from cxloop.domain import Role, TokenScope
 from cxloop.permissions import Permission, role_allows, scopes_allow
 from cxloop.store.engine import Store
+from support.helpers import make_token
 
 # Routes anyone may reach: signing in and out, the language switch, health, and the API's own
 # documentation (the canonical field lists say no more than /openapi.json does).

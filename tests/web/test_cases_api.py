@@ -10,12 +10,12 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop.config import Settings
 from cxloop.domain import TokenScope
 from cxloop.jobs.worker import Worker
 from cxloop.store.engine import Store
 from cxloop.store.tables import case_history
+from support.helpers import make_token
 
 ITEMS = [
     ("F-1", "kim@example.com", "배송이 일주일째 안 와요. 정말 화가 납니다."),

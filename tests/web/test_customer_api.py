@@ -9,12 +9,12 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop.config import Settings
 from cxloop.domain import Role, TokenScope
 from cxloop.store import merges
 from cxloop.store.engine import Store
 from cxloop.store.tables import feedback
+from support.helpers import make_token
 from support.identity_seed import T0, add_case, add_customer, add_event, add_feedback, rich_customer, state
 
 

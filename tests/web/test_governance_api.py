@@ -6,11 +6,11 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop.domain import TokenScope
 from cxloop.store.engine import Store
 from cxloop.store.tables import audit_log
 from governance.seed import add_customer
+from support.helpers import make_token
 
 
 @pytest.fixture

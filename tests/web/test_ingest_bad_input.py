@@ -12,7 +12,6 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop import access
 from cxloop.config import Settings
 from cxloop.domain import TokenScope
@@ -20,6 +19,7 @@ from cxloop.store.engine import Store
 from cxloop.store.intake import utc_now
 from cxloop.store.tables import api_tokens, ingest_batches, intake_records
 from cxloop.web.app import create_app
+from support.helpers import make_token
 
 URL = "/api/v1/feedback"
 

@@ -6,9 +6,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from analytics.journeys.journey_data import load, standard_tables
-from conftest import make_token
 from cxloop.domain import TokenScope
 from cxloop.store.engine import Store
+from support.helpers import make_token
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 STEPS = "visit,product_view,add_to_cart,checkout,purchase"

@@ -11,13 +11,13 @@ import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop import access
 from cxloop.config import Settings
 from cxloop.domain import Role, TokenScope
 from cxloop.jobs.worker import Worker
 from cxloop.store.engine import Store
 from cxloop.store.tables import customers, feedback
+from support.helpers import make_token
 
 EMAIL, PASSWORD = "steward@example.com", "a-long-password-2026"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

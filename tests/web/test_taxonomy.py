@@ -8,10 +8,10 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 
-from conftest import make_token
 from cxloop.access import create_user
 from cxloop.domain import Role, TokenScope
 from cxloop.store.engine import Store
+from support.helpers import make_token
 
 NEW_TOPIC = {
     "id": "membership_card",

@@ -12,6 +12,7 @@ import click
 
 from cxloop.cli._common import FORMAT, emit, kv_table, settings_of
 from cxloop.cli.governance import _store
+from cxloop.config import Settings
 from cxloop.store.engine import Store
 
 _WHO = [
@@ -26,8 +27,10 @@ def _who(func: click.decorators.FC) -> click.decorators.FC:
     return func
 
 
-def _resolve(store: Store, email: str | None, customer_id: str | None) -> str:
+def _resolve(store: Store, settings: Settings, email: str | None, customer_id: str | None) -> str:
+    from cxloop.governance.crypto import load_key_ring
     from cxloop.identity.identifiers import normalize_email
+    from cxloop.identity.link_keys import link_key_of
     from cxloop.store.customers import customers_by_link_key
 
     if bool(email) == bool(customer_id):
@@ -35,13 +38,14 @@ def _resolve(store: Store, email: str | None, customer_id: str | None) -> str:
     if customer_id:
         return customer_id
     identifier = normalize_email(email or "")
-    if not identifier.is_valid or identifier.link_key is None:
+    key = link_key_of(load_key_ring(settings), identifier)
+    if key is None:
         raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="--email")
     with store.read() as conn:
-        found = customers_by_link_key(conn, [identifier.link_key])
-    if identifier.link_key not in found:
+        found = customers_by_link_key(conn, [key])
+    if key not in found:
         raise click.BadParameter(f"no customer has the e-mail address {email}", param_hint="--email")
-    return found[identifier.link_key]
+    return found[key]
 
 
 @click.group("customer")
@@ -60,7 +64,7 @@ def customer_export(ctx: click.Context, email: str | None, customer_id: str | No
 
     settings = settings_of(ctx)
     store = _store(ctx)
-    live_id, data = export_customer(store, settings, _resolve(store, email, customer_id), actor="cli")
+    live_id, data = export_customer(store, settings, _resolve(store, settings, email, customer_id), actor="cli")
     if out is None:
         out = write_export(settings, live_id, data)
     else:
@@ -80,7 +84,7 @@ def customer_erase(
     from cxloop.governance.erasure import erase_customer
 
     store = _store(ctx)
-    target = _resolve(store, email, customer_id)
+    target = _resolve(store, settings_of(ctx), email, customer_id)
     if not yes:
         raise click.UsageError("erasure is irreversible: add --yes to confirm")
     result = erase_customer(store, settings_of(ctx), target, actor="cli")

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 from cxloop.config import Settings
 from cxloop.errors import CxloopError, InvalidInput
 from cxloop.governance.consent import decision_rows, file_rows, live_customer_id, parse_granted, parse_purpose
+from cxloop.governance.crypto import load_key_ring
 from cxloop.identity.identifiers import Identifier, normalize_email, normalize_external_id, normalize_phone
 from cxloop.ingest import fields
 from cxloop.store import audit, consents
@@ -111,7 +112,11 @@ def import_consents(
             report.rejections.append({"row": position, "field": exc.field_name, "reason": exc.reason})
     now = utc_now()
     with store.write() as conn:
-        linked = customers_by_link_key(conn, [p["link_key"] for _, p in parsed_rows if p.get("link_key")])
+        # Identity rows hold the blind index of a link key, never the key itself.
+        ring = load_key_ring(settings)
+        stored = {p["link_key"]: ring.identifier_index(p["link_key"]) for _, p in parsed_rows if p.get("link_key")}
+        found = customers_by_link_key(conn, stored.values())
+        linked = {plain: found[index] for plain, index in stored.items() if index in found}
         resolved: dict[str, str] = {}
         decisions: list[dict[str, Any]] = []
         for position, parsed in parsed_rows:

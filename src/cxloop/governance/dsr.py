@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from cxloop.config import Settings
 from cxloop.governance.crypto import KeyRing, load_key_ring
+from cxloop.identity.link_keys import identifier_from_row
 from cxloop.store import audit
 from cxloop.store import dsr as repo
 from cxloop.store.engine import Store
@@ -61,7 +62,14 @@ def identifier_needles(ring: KeyRing, identities: Iterable[dict[str, Any]]) -> s
     """Every writing of the subject's identifiers (decrypted), as they may appear in free text."""
     needles: set[str] = set()
     for identity in identities:
-        for raw in (identity.get("value"), identity.get("raw_value")):
+        writings = [identity.get("value"), identity.get("raw_value")]
+        if KeyRing.key_id_of(str(identity.get("raw_value") or "")):
+            # `value` is only a masked display form then ("mi***@example.com"), which other people's
+            # identifiers share: search for the opened original and its normalized form instead.
+            raw = _open(ring, identity["raw_value"])
+            normalized = identifier_from_row(str(identity["kind"]), str(identity.get("namespace") or ""), str(raw))
+            writings = [raw, normalized.value]
+        for raw in writings:
             plain = _open(ring, raw)
             if not isinstance(plain, str) or len(plain.strip()) < 3:
                 continue  # a 1-2 character value would match everywhere; nothing personal that short

@@ -9,7 +9,7 @@ uses an old key any more may that key be retired. Modules that encrypt a column 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,8 +26,9 @@ from cxloop.governance.crypto import (
     load_key_ring,
     write_key_file,
 )
+from cxloop.identity import link_keys
 from cxloop.store.engine import Store
-from cxloop.store.tables import consents, feedback
+from cxloop.store.tables import consents, customer_identities, feedback
 
 PLAINTEXT = "plaintext"
 
@@ -42,6 +43,10 @@ class EncryptedColumn:
     key: str = "id"
     index_column: str | None = None
     normalize: Callable[[str], str] = field(default=str)
+    #: Other columns of the row to read, and columns derived from the opened value (a masked display
+    #: form, a blind index) that re-encryption rewrites too, e.g. when it converts legacy plaintext.
+    reads: tuple[str, ...] = ()
+    derive: Callable[[KeyRing, Mapping[str, Any], str], dict[str, Any]] | None = None
 
     @property
     def name(self) -> str:
@@ -61,6 +66,14 @@ def encrypted_columns() -> list[EncryptedColumn]:
 
 register_encrypted_column(EncryptedColumn(consents, "evidence"))
 register_encrypted_column(EncryptedColumn(feedback, "text_raw"))
+register_encrypted_column(
+    EncryptedColumn(
+        customer_identities,
+        "raw_value",
+        reads=("kind", "namespace", "link_key"),
+        derive=link_keys.convert_row,
+    )
+)
 
 
 def key_usage(conn: sa.Connection, columns: Sequence[EncryptedColumn]) -> dict[str, dict[str, int]]:
@@ -92,7 +105,7 @@ def reencrypt(
     current = ring.prefix()
     for spec in columns:
         table, key, value = spec.table, spec.table.c[spec.key], spec.table.c[spec.column]
-        wanted = [key, value]
+        wanted = [key, value, *(spec.table.c[name] for name in spec.reads)]
         changed[spec.name], after = 0, None
         while True:
             with store.write() as conn:
@@ -101,11 +114,14 @@ def reencrypt(
                     query = query.where(key > after)
                 rows = conn.execute(query).all()
                 updates: list[dict[str, Any]] = []
-                for row_key, stored in rows:
+                for row in rows:
+                    row_key, stored = row[0], row[1]
                     if str(stored).startswith(current):
                         continue
                     plain = ring.decrypt(stored) if KeyRing.key_id_of(stored) else str(stored)
                     update = {spec.key: row_key, spec.column: ring.encrypt(plain)}
+                    if spec.derive:
+                        update.update(spec.derive(ring, dict(row._mapping), plain))
                     if spec.index_column:
                         update[spec.index_column] = ring.blind_index(spec.normalize(plain))
                     updates.append(update)
@@ -128,7 +144,7 @@ def add_new_key(settings: Settings) -> KeyRing:
             "in CXLOOP_ENCRYPTION_KEY for every process, restart them, then run `cxloop keys reencrypt`"
         )
     ring = load_key_ring(settings)
-    write_key_file(key_file_path(settings), [generate_key(), *ring.keys])
+    write_key_file(key_file_path(settings), [generate_key(), *ring.keys], ring.index_key)
     return load_key_ring(settings)
 
 
@@ -149,5 +165,5 @@ def retire_old_keys(settings: Settings, store: Store) -> list[str]:
             "old keys still seal stored values; run `cxloop keys reencrypt` first: " + ", ".join(sorted(still_used)),
             details={"usage": usage},
         )
-    write_key_file(key_file_path(settings), ring.keys[:1])
+    write_key_file(key_file_path(settings), ring.keys[:1], ring.index_key)
     return sorted(old)

@@ -18,6 +18,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from cxloop.config import Settings
+from cxloop.governance.crypto import KeyRing, load_key_ring
+from cxloop.identity.link_keys import identifier_from_row, open_raw
 from cxloop.store import match_review, merges
 from cxloop.store.engine import Store
 from cxloop.store.tables import customer_identities, customers
@@ -26,8 +28,9 @@ logger = logging.getLogger(__name__)
 AUTO_ACTOR = "auto"
 
 
-def person_records(conn: sa.Connection) -> list[dict[str, Any]]:
-    """Live customers as person records for the matcher; `record_id` is `<customer id>#<n>`."""
+def person_records(conn: sa.Connection, ring: KeyRing) -> list[dict[str, Any]]:
+    """Live customers as person records for the matcher; `record_id` is `<customer id>#<n>`.
+    Identifiers are stored sealed: each is opened and normalized again here, in memory only."""
     people = conn.execute(
         sa.select(
             customers.c.id, customers.c.name, customers.c.birth_date, customers.c.gender, customers.c.city,
@@ -38,12 +41,13 @@ def person_records(conn: sa.Connection) -> list[dict[str, Any]]:
     rows = conn.execute(
         sa.select(
             customer_identities.c.customer_id, customer_identities.c.kind, customer_identities.c.namespace,
-            customer_identities.c.value,
+            customer_identities.c.raw_value,
         )
         .where(customer_identities.c.is_valid, customer_identities.c.kind.in_(("email", "phone", "external_id")))
         .order_by(customer_identities.c.created_at, customer_identities.c.id)
     ).all()  # fmt: skip
-    for customer_id, kind, namespace, value in rows:
+    for customer_id, kind, namespace, stored in rows:
+        value = identifier_from_row(str(kind), str(namespace), open_raw(ring, stored) or "").value
         identifiers.setdefault(str(customer_id), {}).setdefault(str(kind), []).append((str(namespace), str(value)))
     records: list[dict[str, Any]] = []
     for person in people:
@@ -111,7 +115,7 @@ def run_identity_matching(store: Store, settings: Settings, *, now: datetime) ->
     from cxloop.identity.resolve import MatchThresholds, resolve  # Splink loads only when matching runs
 
     with store.read() as conn:
-        records = person_records(conn)
+        records = person_records(conn, load_key_ring(settings))
     if len(records) < 2:
         return {"records": len(records), "merged": 0, "proposed": 0, "updated": 0, "skipped": 0}
     thresholds = MatchThresholds(upper=settings.identity_auto_merge_threshold, lower=settings.identity_review_threshold)

@@ -6,7 +6,9 @@ from datetime import date, datetime
 from typing import Any
 
 from cxloop.domain import RecordKind, new_id
+from cxloop.governance.crypto import KeyRing, load_key_ring
 from cxloop.identity.identifiers import LINK_STRENGTH, Identifier, identifiers_of
+from cxloop.identity.link_keys import link_keys_of, sealed_fields
 from cxloop.jobs.pipeline import PipelineItem, Stage, StageContext
 from cxloop.store import customers as customer_repo
 from cxloop.store import interactions as interaction_repo
@@ -72,16 +74,16 @@ def _choose_customer(item: PipelineItem, known: dict[str, str]) -> str | None:
     return matches[0][1] if matches else None
 
 
-def _identity_row(identifier: Identifier, customer_id: str, item: PipelineItem, ctx: StageContext) -> dict[str, Any]:
+def _identity_row(
+    identifier: Identifier, customer_id: str, item: PipelineItem, ctx: StageContext, ring: KeyRing
+) -> dict[str, Any]:
     return {
         "id": new_id(),
         "customer_id": customer_id,
         "kind": identifier.kind.value,
         "namespace": identifier.namespace,
-        "value": identifier.value,
-        "raw_value": identifier.raw_value,
+        **sealed_fields(ring, identifier),  # raw value sealed, value masked, link key a blind index
         "is_valid": identifier.is_valid,
-        "link_key": identifier.link_key,
         "created_at": ctx.now,
         "source": item.source,
         "batch_id": item.batch_id,
@@ -95,9 +97,15 @@ def identify(batch: list[PipelineItem], ctx: StageContext) -> list[PipelineItem]
     the attributes of the customer they link to. Malformed identifiers are kept, flagged invalid,
     and never used for linking.
     """
-    keys = sorted({k for item in batch for i in item.identifiers if (k := i.link_key)})
-    ctx.dialect.lock_identity_keys(ctx.conn, keys)
-    known = customer_repo.customers_by_link_key(ctx.conn, keys)
+    ring = load_key_ring(ctx.settings)
+    # Linking below works on plaintext keys in memory; the store only ever sees their blind index.
+    stored_key = link_keys_of(ring, [i for item in batch for i in item.identifiers])
+    keys = sorted(stored_key)
+    ctx.dialect.lock_identity_keys(ctx.conn, sorted(stored_key.values()))
+    # Plaintext keys are looked up too: rows written before identifiers were sealed keep linking
+    # until `cxloop keys reencrypt` converts them.
+    found = customer_repo.customers_by_link_key(ctx.conn, [*stored_key.values(), *keys])
+    known = {k: c for k in keys if (c := found.get(stored_key[k]) or found.get(k)) is not None}
     new_customers: list[dict[str, Any]] = []
     new_identities: list[dict[str, Any]] = []
     created: dict[str, dict[str, Any]] = {}
@@ -122,10 +130,10 @@ def identify(batch: list[PipelineItem], ctx: StageContext) -> list[PipelineItem]
             key = identifier.link_key
             if key is None:
                 if item.kind is RecordKind.CUSTOMERS:
-                    new_identities.append(_identity_row(identifier, customer_id, item, ctx))
+                    new_identities.append(_identity_row(identifier, customer_id, item, ctx, ring))
             elif key not in known:
                 known[key] = customer_id
-                new_identities.append(_identity_row(identifier, customer_id, item, ctx))
+                new_identities.append(_identity_row(identifier, customer_id, item, ctx, ring))
         if item.kind is RecordKind.CUSTOMERS:
             item.record_id = customer_id
             attributes = {k: v for k, v in item.row.items() if v is not None}

@@ -151,8 +151,8 @@ def _side(conn: sa.Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     identities = conn.execute(
         sa.select(
             customer_identities.c.customer_id, customer_identities.c.kind, customer_identities.c.namespace,
-            customer_identities.c.value, customer_identities.c.is_valid,
-        )
+            customer_identities.c.value, customer_identities.c.raw_value, customer_identities.c.is_valid,
+        )  # raw_value is sealed: the web layer masks or opens it (cxloop.web.identity_view)
         .where(customer_identities.c.customer_id.in_(list(ids)))
         .order_by(customer_identities.c.kind, customer_identities.c.value)
     ).mappings().all()  # fmt: skip

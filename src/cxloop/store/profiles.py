@@ -1,4 +1,10 @@
-"""Reading customers: search by any identifier or name, and one customer's profile and timeline."""
+"""Reading customers: search by any identifier or name, and one customer's profile and timeline.
+
+Identifiers are stored sealed (see `cxloop.identity.link_keys`), so a search finds them by the exact
+blind index of the normalized search text: a whole e-mail, a phone number in any writing, an external
+id. Fragments of identifiers (part of an e-mail, the last digits of a phone) can no longer be searched;
+names still match by substring.
+"""
 
 from __future__ import annotations
 
@@ -6,46 +12,59 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from cxloop.identity.identifiers import normalize_email, normalize_phone
+from cxloop.governance.crypto import KeyRing
+from cxloop.identity.identifiers import normalize_email, normalize_external_id, normalize_phone
+from cxloop.identity.link_keys import search_link_keys
 from cxloop.store.search import LIKE_ESCAPE, contains_pattern
 from cxloop.store.tables import customer_identities, customers, events, feedback
 
 
-def _matching_customer_ids(search: str) -> sa.CompoundSelect[Any]:
-    """Customers with an identifier equal to the (normalized) search text, or a name containing it."""
-    candidates = {search.strip(), search.strip().lower()}
-    for normalize in (normalize_email, normalize_phone):
-        identifier = normalize(search)
-        if identifier.is_valid:
-            candidates.add(identifier.value)
+def _legacy_link_keys(search: str, namespaces: list[str]) -> set[str]:
+    """Plaintext link keys of rows stored before identifiers were sealed (until `keys reencrypt`)."""
+    candidates = [normalize_email(search), normalize_phone(search)]
+    candidates += [normalize_external_id(search, n) for n in namespaces]
+    return {key for c in candidates if (key := c.link_key) is not None}
+
+
+def _matching_customer_ids(conn: sa.Connection, ring: KeyRing, search: str) -> sa.CompoundSelect[Any]:
+    """Customers with an identifier equal to the normalized search text, or a name containing it."""
+    namespaces = list(
+        conn.execute(
+            sa.select(customer_identities.c.namespace)
+            .where(customer_identities.c.kind == "external_id")
+            .distinct()
+        ).scalars()
+    )
+    keys = {*search_link_keys(ring, search, namespaces), *_legacy_link_keys(search, namespaces)}
     pattern = contains_pattern(search)
-    matches = [customer_identities.c.value.in_(candidates)]
-    if len(search.strip()) >= 4:
-        # Agents type fragments: part of an e-mail, or the last digits of a phone number.
-        matches.append(customer_identities.c.value.ilike(pattern, escape=LIKE_ESCAPE))
-        digits = "".join(ch for ch in search if ch.isdigit()).lstrip("0")
-        if len(digits) >= 4:
-            matches.append(customer_identities.c.value.like(f"%{digits}%"))
-    by_identifier = sa.select(customer_identities.c.customer_id).where(sa.or_(*matches))
+    by_identifier = sa.select(customer_identities.c.customer_id).where(customer_identities.c.link_key.in_(keys))
     by_name = sa.select(customers.c.id).where(customers.c.name.ilike(pattern, escape=LIKE_ESCAPE))
     # A customer id, including the id of a profile since merged: that finds the survivor.
     by_id = sa.select(sa.func.coalesce(customers.c.merged_into, customers.c.id)).where(customers.c.id == search.strip())
     return sa.union(by_identifier, by_name, by_id)
 
 
-def list_customers(conn: sa.Connection, *, search: str | None, page: int, page_size: int) -> dict[str, Any]:
-    conditions = [customers.c.id.in_(_matching_customer_ids(search))] if search and search.strip() else []
+def list_customers(
+    conn: sa.Connection, ring: KeyRing, *, search: str | None, page: int, page_size: int
+) -> dict[str, Any]:
+    """A page of live customers, newest first, with their first e-mail: `email` masked, and
+    `email_sealed` the sealed original for viewers with `pii.view` (see `cxloop.web.identity_view`)."""
+    conditions = [customers.c.id.in_(_matching_customer_ids(conn, ring, search))] if search and search.strip() else []
     conditions.append(customers.c.merged_into.is_(None))  # merged profiles live on in their survivor
     total = conn.execute(sa.select(sa.func.count()).select_from(customers).where(*conditions)).scalar_one()
-    email = (
-        sa.select(sa.func.min(customer_identities.c.value))
-        .where(
-            customer_identities.c.customer_id == customers.c.id,
-            customer_identities.c.kind == "email",
-            customer_identities.c.is_valid,
+    def first_email(column: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
+        return (
+            sa.select(column)
+            .where(
+                customer_identities.c.customer_id == customers.c.id,
+                customer_identities.c.kind == "email",
+                customer_identities.c.is_valid,
+            )
+            .order_by(customer_identities.c.created_at, customer_identities.c.id)
+            .limit(1)
+            .scalar_subquery()
         )
-        .scalar_subquery()
-    )
+
     query = (
         sa.select(
             customers.c.id,
@@ -53,7 +72,8 @@ def list_customers(conn: sa.Connection, *, search: str | None, page: int, page_s
             customers.c.tier,
             customers.c.city,
             customers.c.created_at,
-            email.label("email"),
+            first_email(customer_identities.c.value).label("email"),
+            first_email(customer_identities.c.raw_value).label("email_sealed"),
         )
         .where(*conditions)
         .order_by(customers.c.created_at.desc(), customers.c.id.desc())

@@ -13,6 +13,7 @@ from pydantic import BaseModel, Field
 
 from cxloop.access import TokenPrincipal
 from cxloop.errors import NotFound
+from cxloop.governance.crypto import load_key_ring
 from cxloop.permissions import Permission, scopes_allow
 from cxloop.store import customer360, match_review, merges, profiles
 from cxloop.store.intake import utc_now
@@ -60,20 +61,24 @@ def _public_merge(row: dict[str, Any]) -> dict[str, Any]:
 @router.get("/customers", summary="Search customers by e-mail, phone (any writing), external id, id or name")
 def search_customers(
     store: StoreDep,
+    settings: SettingsDep,
     principal: Reader,
     q: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     page_size: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> dict[str, Any]:
+    """Identifiers match exactly (after normalization) through their blind index; names by substring."""
+    ring = load_key_ring(settings)
     with store.read() as conn:
-        result = profiles.list_customers(conn, search=q, page=page, page_size=page_size)
-    return masked_customer_list(result, may_see_pii=_sees_pii(principal))
+        result = profiles.list_customers(conn, ring, search=q, page=page, page_size=page_size)
+    return masked_customer_list(result, may_see_pii=_sees_pii(principal), ring=ring)
 
 
 @router.get("/customers/{customer_id}", summary="Customer 360: identifiers, value, voice, cases, merges, timeline")
 def get_customer_360(
     customer_id: str,
     store: StoreDep,
+    settings: SettingsDep,
     principal: Reader,
     timeline_page: Annotated[int, Query(ge=1, le=100_000)] = 1,
     timeline_page_size: Annotated[int, Query(ge=1, le=200)] = 50,
@@ -85,7 +90,7 @@ def get_customer_360(
         )
     if profile is None:
         raise NotFound(f"no customer with id {customer_id}")
-    return masked_profile(profile, may_see_pii=_sees_pii(principal))
+    return masked_profile(profile, may_see_pii=_sees_pii(principal), ring=load_key_ring(settings))
 
 
 @router.post("/customers/{customer_id}/merge", status_code=201, summary="Merge another profile into this one")
@@ -114,6 +119,7 @@ def unmerge(merge_id: str, store: StoreDep, principal: Steward) -> dict[str, Any
 @router.get("/identity/review", summary="Pairs of profiles that may be one person, most probable first")
 def list_review(
     store: StoreDep,
+    settings: SettingsDep,
     principal: Steward,
     status: Literal["open", "accepted", "rejected"] = "open",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
@@ -121,7 +127,7 @@ def list_review(
 ) -> dict[str, Any]:
     with store.read() as conn:
         result = match_review.list_candidates(conn, status=status, page=page, page_size=page_size)
-    return masked_review(result, may_see_pii=_sees_pii(principal))
+    return masked_review(result, may_see_pii=_sees_pii(principal), ring=load_key_ring(settings))
 
 
 @router.post("/identity/review", status_code=201, summary="Flag two profiles as possibly one person")

@@ -10,11 +10,12 @@ from fastapi.responses import RedirectResponse, Response
 
 from cxloop.domain import SURVEY_SCALES, SurveyType
 from cxloop.errors import NotFound
+from cxloop.governance.crypto import load_key_ring
 from cxloop.permissions import Permission
-from cxloop.store import customer360, profiles
+from cxloop.store import audit, customer360, profiles
 from cxloop.store.intake import utc_now
 from cxloop.web.charts import score_line
-from cxloop.web.deps import StoreDep, page_allowed, user_may
+from cxloop.web.deps import SettingsDep, StoreDep, page_allowed, user_may
 from cxloop.web.identity_view import masked_customer_list, masked_profile
 from cxloop.web.rendering import render
 
@@ -29,19 +30,21 @@ def customers_page(
     request: Request,
     user: Reader,
     store: StoreDep,
+    settings: SettingsDep,
     q: Annotated[str | None, Query(max_length=200)] = None,
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     search = (q or "").strip() or None
+    ring = load_key_ring(settings)
     with store.read() as conn:
-        result = profiles.list_customers(conn, search=search, page=page, page_size=_PAGE_SIZE)
+        result = profiles.list_customers(conn, ring, search=search, page=page, page_size=_PAGE_SIZE)
     pages = max(1, -(-result["total"] // _PAGE_SIZE))
     query = {"q": search} if search else {}
     return render(
         request,
         "customers.html",
         {
-            "result": masked_customer_list(result, may_see_pii=user_may(user, Permission.PII_VIEW)),
+            "result": masked_customer_list(result, may_see_pii=user_may(user, Permission.PII_VIEW), ring=ring),
             "q": search or "",
             "pages": pages,
             "page_link": lambda n: "/customers?" + urlencode({**query, "page": n}),
@@ -68,6 +71,7 @@ def customer_profile(
     request: Request,
     user: Reader,
     store: StoreDep,
+    settings: SettingsDep,
     tl: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
     with store.read() as conn:
@@ -84,11 +88,24 @@ def customer_profile(
         for m in profile["sentiment_by_month"]
     ]
     timeline = profile["timeline"]
+    may_see_pii = user_may(user, Permission.PII_VIEW)
+    if may_see_pii and profile["identities"]:
+        # Opening sealed identifiers is an access to personal data: account for every one.
+        with store.write() as conn:
+            audit.record(
+                conn,
+                store.dialect,
+                actor=user["email"],
+                action=audit.AuditAction.PII_VIEW,
+                target_kind="customer",
+                target_id=profile["id"],
+                details={"field": "customer_identities.raw_value", "identities": len(profile["identities"])},
+            )
     return render(
         request,
         "customer.html",
         {
-            "profile": masked_profile(profile, may_see_pii=user_may(user, Permission.PII_VIEW)),
+            "profile": masked_profile(profile, may_see_pii=may_see_pii, ring=load_key_ring(settings)),
             "came_from": request.query_params.get("from"),
             "may_manage": user_may(user, Permission.IDENTITY_MANAGE),
             "kpi_chart": score_line(_kpi_points(profile["surveys"]), low=0, high=100, label="KPI")

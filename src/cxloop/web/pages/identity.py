@@ -8,10 +8,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
+from cxloop.governance.crypto import load_key_ring
 from cxloop.permissions import Permission
 from cxloop.store import match_review, merges
 from cxloop.store.intake import utc_now
-from cxloop.web.deps import StoreDep, check_csrf, page_allowed, user_may
+from cxloop.web.deps import SettingsDep, StoreDep, check_csrf, page_allowed, user_may
 from cxloop.web.identity_view import masked_review
 from cxloop.web.rendering import render
 
@@ -26,6 +27,7 @@ def review_page(
     request: Request,
     user: Steward,
     store: StoreDep,
+    settings: SettingsDep,
     status: Annotated[str, Query(pattern="^(open|accepted|rejected)$")] = "open",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
 ) -> Response:
@@ -35,7 +37,9 @@ def review_page(
         request,
         "identity_review.html",
         {
-            "result": masked_review(result, may_see_pii=user_may(user, Permission.PII_VIEW)),
+            "result": masked_review(
+                result, may_see_pii=user_may(user, Permission.PII_VIEW), ring=load_key_ring(settings)
+            ),
             "status": status,
             "pages": max(1, -(-result["total"] // _PAGE_SIZE)),
             "page_link": lambda n: "/identity/review?" + urlencode({"status": status, "page": n}),
