@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 import time
 from datetime import timedelta
@@ -263,6 +264,8 @@ def main() -> None:
         "(Ibis compile + 2-3 queries + Python statistics), on one connection of the store.",
         "Build: " + ("cached file" if cached else f"{build_seconds:.0f} s (generated in SQL, then cached)"),
         *[f"{engine}: {value}" for engine, value in others.items() if isinstance(value, str)],
+        f"Load average (1 min) at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; other "
+        "processes on a shared machine inflate these figures.",
         "Spark is local mode with 2 cores: every query is a Spark job, so its figures are seconds of job "
         "scheduling on a tiny data set, not a statement about Spark at scale.",
     ]

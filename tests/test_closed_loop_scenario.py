@@ -18,7 +18,7 @@ from cxloop.notify import transport
 from cxloop.notify.dispatch import dispatch_due
 from cxloop.store.engine import Store
 from notify.receivers import SmtpReceiver, WebhookReceiver
-from notify.seed import token_headers as make_token
+from support.helpers import make_token
 
 VIP = {"source": "crm", "external_id": "VIP-77", "name": "정하나", "email": "hana.jung@example.com", "tier": "vip"}
 

@@ -12,8 +12,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from cxloop.domain import Role, TokenScope, new_id
-from cxloop.errors import AuthenticationRequired, Conflict, InvalidInput, PermissionDenied
-from cxloop.store import accounts
+from cxloop.errors import AuthenticationRequired, Conflict, InvalidInput, NotFound, PermissionDenied
+from cxloop.store import accounts, audit
 from cxloop.store.engine import Store
 from cxloop.store.intake import utc_now
 
@@ -152,10 +152,62 @@ def authenticate_password(store: Store, email: str, password: str) -> dict[str, 
             locked = now + LOCKOUT if failed >= MAX_FAILED_LOGINS else None
             # Recorded before raising, outside the transaction, so the failed attempt is committed.
             accounts.update_user(conn, user["id"], failed_logins=0 if locked else failed, locked_until=locked)
+            # Audited in the same transaction as the counter; never the password, only the outcome.
+            audit.record(
+                conn,
+                store.dialect,
+                actor=str(user["email"]),
+                action=audit.AuditAction.LOGIN_FAILED,
+                target_kind="user",
+                target_id=str(user["id"]),
+                details={"attempt": failed, "locked": locked is not None},
+            )
         else:
             accounts.update_user(conn, user["id"], failed_logins=0, locked_until=None, last_login_at=now)
             return user
     raise failure
+
+
+def set_role(
+    store: Store, user_ref: str, *, actor: str, role: Role | None = None, is_active: bool | None = None
+) -> dict[str, Any]:
+    """Change a user's (by id, or by e-mail) role and/or whether they may sign in, with a
+    `role.change` audit entry (before and after) in the same transaction. Returns the user now."""
+    if role is None and is_active is None:
+        raise InvalidInput("give role and/or is_active")
+    with store.write() as conn:
+        if "@" in user_ref:
+            user = accounts.find_user_by_email(conn, user_ref.strip().lower())
+        else:
+            user = accounts.find_user(conn, user_ref)
+        if user is None:
+            raise NotFound(f"no user {user_ref}")
+        user_id = str(user["id"])
+        changes: dict[str, Any] = {}
+        if role is not None and role.value != user["role"]:
+            changes["role"] = role.value
+        if is_active is not None and is_active != bool(user["is_active"]):
+            changes["is_active"] = is_active
+        if changes:
+            accounts.update_user(conn, user_id, **changes)
+            audit.record(
+                conn,
+                store.dialect,
+                actor=actor,
+                action=audit.AuditAction.ROLE_CHANGE,
+                target_kind="user",
+                target_id=user_id,
+                details={
+                    "email": user["email"],
+                    "before": {"role": user["role"], "is_active": bool(user["is_active"])},
+                    "after": {
+                        "role": changes.get("role", user["role"]),
+                        "is_active": changes.get("is_active", bool(user["is_active"])),
+                    },
+                },
+            )
+        user.update(changes)
+    return {k: user[k] for k in ("id", "email", "name", "role", "is_active")}
 
 
 def revoke_token(store: Store, name: str) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 from typing import Any, Protocol
+from urllib.parse import quote
 
 import httpx
 import orjson
@@ -31,6 +32,7 @@ class Gateway(Protocol):
     def list_tokens(self) -> list[dict[str, Any]]: ...
     def revoke_token(self, name: str) -> int: ...
     def add_user(self, email: str, name: str, password: str, role: Role) -> str: ...
+    def set_role(self, email: str, role: Role) -> dict[str, Any]: ...
     def status(self) -> dict[str, Any]: ...
 
 
@@ -65,6 +67,9 @@ class LocalGateway:
 
     def add_user(self, email: str, name: str, password: str, role: Role) -> str:
         return access.create_user(self.store, email, name, password, role, source="cli")
+
+    def set_role(self, email: str, role: Role) -> dict[str, Any]:
+        return access.set_role(self.store, email, actor="cli", role=role)  # audited in the same transaction
 
     def status(self) -> dict[str, Any]:
         from cxloop.store import intake
@@ -112,6 +117,11 @@ class RemoteGateway:
     def add_user(self, email: str, name: str, password: str, role: Role) -> str:
         body = {"email": email, "name": name, "password": password, "role": role.value}
         return str(self._call("POST", "/users", json=body)["id"])
+
+    def set_role(self, email: str, role: Role) -> dict[str, Any]:
+        path = f"/users/{quote(email.strip(), safe='@')}"
+        result: dict[str, Any] = self._call("PATCH", path, json={"role": role.value})
+        return result
 
     def status(self) -> dict[str, Any]:
         result: dict[str, Any] = self._call("GET", "/status")

@@ -146,7 +146,14 @@ def _load(backend: Any, tables: dict[str, pa.Table]) -> None:
         backend.create_table(name, ibis.memtable(data))
 
 
-@pytest.fixture(scope="module", params=["duckdb", pytest.param("postgres", marks=pytest.mark.postgres), pytest.param("pyspark", marks=pytest.mark.slow)])
+@pytest.fixture(
+    scope="module",
+    params=[
+        "duckdb",
+        pytest.param("postgres", marks=pytest.mark.postgres),
+        pytest.param("pyspark", marks=pytest.mark.slow),
+    ],
+)
 def kpi_warehouse(request: pytest.FixtureRequest) -> Iterator[Warehouse]:
     """The hand-made data set on each engine in turn."""
     tables = kpi_tables()

@@ -49,11 +49,12 @@ def test_rotate_reencrypt_and_retire(store: Store, settings: Settings) -> None:
 
     seen: list[int] = []
     changed = reencrypt(store, ring, encrypted_columns(), batch_size=3, progress=lambda _, n: seen.append(n))
-    assert changed == {"consents.evidence": 7, "feedback.text_raw": 0}
+    assert changed == {"consents.evidence": 7, "feedback.text_raw": 0, "customer_identities.raw_value": 0}
     assert seen == [3, 6, 7]
     assert all(KeyRing.key_id_of(v) == ring.current_key_id for v in _evidence(store))
     assert sorted(ring.decrypt(v) for v in _evidence(store)) == sorted(["legacy", *(f"form-{i}" for i in range(1, 7))])
-    assert reencrypt(store, ring, encrypted_columns()) == {"consents.evidence": 0, "feedback.text_raw": 0}  # done
+    done = {"consents.evidence": 0, "feedback.text_raw": 0, "customer_identities.raw_value": 0}
+    assert reencrypt(store, ring, encrypted_columns()) == done
 
     assert retire_old_keys(settings, store) == [old.current_key_id]
     assert load_key_ring(settings).key_ids == [ring.current_key_id]

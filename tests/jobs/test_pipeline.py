@@ -12,6 +12,7 @@ import sqlalchemy as sa
 
 from cxloop.config import Settings
 from cxloop.domain import RecordKind
+from cxloop.governance.crypto import load_key_ring
 from cxloop.jobs.intake import IntakeReceipt, accept_records
 from cxloop.jobs.pipeline import Pipeline, PipelineItem, Stage, StageContext
 from cxloop.jobs.worker import Worker, default_pipeline
@@ -59,12 +60,16 @@ def _count(store: Store, table: sa.Table) -> int:
         return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
-def _customer_by_external_id(store: Store, source: str, external_id: str) -> dict[str, Any]:
+def _index(settings: Settings, plain_link_key: str) -> str:
+    return load_key_ring(settings).identifier_index(plain_link_key)
+
+
+def _customer_by_external_id(store: Store, settings: Settings, source: str, external_id: str) -> dict[str, Any]:
     with store.read() as conn:
         query = (
             sa.select(customers)
             .join(customer_identities, customer_identities.c.customer_id == customers.c.id)
-            .where(customer_identities.c.link_key == f"external_id:{source}:{external_id}")
+            .where(customer_identities.c.link_key == _index(settings, f"external_id:{source}:{external_id}"))
         )
         return dict(conn.execute(query).mappings().one())
 
@@ -80,7 +85,7 @@ def test_email_case_and_phone_writings_link_to_the_customer_record(store: Store,
         [_customer("C-1", name="김민지", email="kim.minji@naver.com", phone="010-1234-5678")],
     )
     _process(store, settings)
-    crm_customer = _customer_by_external_id(store, "crm", "C-1")["id"]
+    crm_customer = _customer_by_external_id(store, settings, "crm", "C-1")["id"]
     _accept(
         store,
         settings,
@@ -119,17 +124,21 @@ def test_variant_writings_within_one_batch_make_one_customer_each(store: Store, 
     assert _count(store, customers) == 2
     with store.read() as conn:
         phones = conn.execute(
-            sa.select(customer_identities.c.value).where(customer_identities.c.kind == "phone")
-        ).scalars()
-        assert list(phones) == ["+821012345678"]
+            sa.select(customer_identities.c.value, customer_identities.c.raw_value).where(
+                customer_identities.c.kind == "phone"
+            )
+        ).all()
+    # One row for the number however it was written: masked for display, the first writing sealed.
+    assert [value for value, _ in phones] == ["+82 10-****-5678"]
+    assert load_key_ring(settings).decrypt(phones[0][1]) in {"010-1234-5678", "01012345678", "+82 10 1234 5678"}
 
 
 def test_external_ids_are_namespaced_by_source(store: Store, settings: Settings) -> None:
     _accept(store, settings, RecordKind.CUSTOMERS, [_customer("C-100", "crm", name="김철수")])
     _accept(store, settings, RecordKind.CUSTOMERS, [_customer("C-100", "shop", name="Chulsoo Kim")])
     _process(store, settings)
-    crm = _customer_by_external_id(store, "crm", "C-100")
-    shop = _customer_by_external_id(store, "shop", "C-100")
+    crm = _customer_by_external_id(store, settings, "crm", "C-100")
+    shop = _customer_by_external_id(store, settings, "shop", "C-100")
     assert crm["id"] != shop["id"]
     assert (crm["name"], shop["name"]) == ("김철수", "Chulsoo Kim")
     _accept(
@@ -175,8 +184,8 @@ def test_customer_records_update_the_linked_customer(store: Store, settings: Set
     assert (profile["name"], profile["tier"], profile["city"]) == ("박서준", "gold", "부산")
     assert str(profile["birth_date"]) == "1990-04-01"
     assert profile["updated_at"] >= profile["created_at"]
-    assert _customer_by_external_id(store, "crm", "C-7")["id"] == customer_id
-    assert _customer_by_external_id(store, "shop", "S-9")["id"] == customer_id
+    assert _customer_by_external_id(store, settings, "crm", "C-7")["id"] == customer_id
+    assert _customer_by_external_id(store, settings, "shop", "S-9")["id"] == customer_id
 
 
 def test_malformed_identifiers_are_kept_invalid_and_never_link(store: Store, settings: Settings) -> None:
@@ -191,16 +200,17 @@ def test_malformed_identifiers_are_kept_invalid_and_never_link(store: Store, set
     )
     _accept(store, settings, RecordKind.FEEDBACK, [_feedback("F-1", email="kim@@naver", phone="010-12")])
     _process(store, settings)
-    one = _customer_by_external_id(store, "crm", "C-1")
-    two = _customer_by_external_id(store, "crm", "C-2")
+    one = _customer_by_external_id(store, settings, "crm", "C-1")
+    two = _customer_by_external_id(store, settings, "crm", "C-2")
     assert one["id"] != two["id"], "the same malformed e-mail must not link two customers"
     with store.read() as conn:
         query = sa.select(customer_identities).where(customer_identities.c.kind.in_(["email", "phone"]))
         malformed = [dict(r) for r in conn.execute(query).mappings()]
     assert len(malformed) == 4
-    assert {(r["kind"], r["value"], r["raw_value"]) for r in malformed} == {
-        ("email", "kim@@naver", "kim@@naver"),
-        ("phone", "010-12", "010-12"),
+    ring = load_key_ring(settings)
+    assert {(r["kind"], r["value"], ring.decrypt(r["raw_value"])) for r in malformed} == {
+        ("email", "ki***@naver", "kim@@naver"),
+        ("phone", "01****12", "010-12"),
     }
     assert all(r["is_valid"] is False and r["link_key"] is None for r in malformed)
     assert {r["customer_id"] for r in malformed} == {one["id"], two["id"]}
@@ -228,7 +238,7 @@ def test_conflicting_identifiers_follow_the_strongest_and_merge_nothing(store: S
         ],
     )
     _process(store, settings)
-    by_id, by_email, by_phone = (_customer_by_external_id(store, "crm", f"C-{n}")["id"] for n in (1, 2, 3))
+    by_id, by_email, by_phone = (_customer_by_external_id(store, settings, "crm", f"C-{n}")["id"] for n in (1, 2, 3))
     with store.read() as conn:
         identities_before = sorted(tuple(r) for r in conn.execute(sa.select(customer_identities.c.id)).all())
     _accept(
@@ -249,8 +259,8 @@ def test_conflicting_identifiers_follow_the_strongest_and_merge_nothing(store: S
         identities_after = sorted(tuple(r) for r in conn.execute(sa.select(customer_identities.c.id)).all())
         owners = dict(conn.execute(sa.select(customer_identities.c.link_key, customer_identities.c.customer_id)).all())
     assert identities_after == identities_before
-    assert owners["email::choi@example.com"] == by_email
-    assert owners["phone::+821022223333"] == by_phone
+    assert owners[_index(settings, "email::choi@example.com")] == by_email
+    assert owners[_index(settings, "phone::+821022223333")] == by_phone
 
 
 # -- enrichment and timestamps -----------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from cxloop.domain import TokenScope, new_id
+from cxloop.domain import new_id
 from cxloop.store.engine import Store
 from cxloop.store.tables import feedback, feedback_topics
 
@@ -63,12 +63,3 @@ def _feedback(fid: str, moment: datetime, customer: str, batch: str, **values: A
         "ingested_at": moment,
         **values,
     }
-
-
-def token_headers(store: Store, *scopes: TokenScope) -> dict[str, str]:
-    """Auth headers for a fresh API token (like conftest's make_token, importable from any test dir:
-    a second `conftest` module elsewhere in tests/ can shadow `from conftest import ...`)."""
-    from cxloop.access import create_token
-
-    secret = create_token(store, f"test-{new_id()[-6:]}", frozenset(scopes), created_by="tests")
-    return {"Authorization": f"Bearer {secret}"}

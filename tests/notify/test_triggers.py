@@ -19,7 +19,7 @@ from cxloop.notify.consent import customer_may_be_contacted
 from cxloop.store import notifications as repo
 from cxloop.store.engine import Store
 from cxloop.store.tables import alert_events, case_history, cases, emerging_issues, feedback, team_members, teams
-from notify.seed import token_headers as make_token
+from support.helpers import make_token
 
 NOW = datetime(2026, 11, 10, 12, 0)
 VIP_TEXTS = {

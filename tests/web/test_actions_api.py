@@ -20,7 +20,7 @@ from cxloop.store.engine import Store
 from cxloop.store.tables import customer_identities
 from notify.receivers import SmtpReceiver
 from notify.seed import seed_topic
-from notify.seed import token_headers as make_token
+from support.helpers import make_token
 
 CUSTOMERS = [f"CUST{n:022d}" for n in range(30)]
 

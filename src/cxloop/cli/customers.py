@@ -30,19 +30,18 @@ def _who(func: click.decorators.FC) -> click.decorators.FC:
 def _resolve(store: Store, settings: Settings, email: str | None, customer_id: str | None) -> str:
     from cxloop.governance.crypto import load_key_ring
     from cxloop.identity.identifiers import normalize_email
-    from cxloop.identity.link_keys import link_key_of
-    from cxloop.store.customers import customers_by_link_key
+    from cxloop.store.customers import customers_by_identifier
 
     if bool(email) == bool(customer_id):
         raise click.UsageError("give exactly one of --email or --id")
     if customer_id:
         return customer_id
     identifier = normalize_email(email or "")
-    key = link_key_of(load_key_ring(settings), identifier)
+    key = identifier.link_key
     if key is None:
         raise click.BadParameter(f"{email!r} is not an e-mail address", param_hint="--email")
     with store.read() as conn:
-        found = customers_by_link_key(conn, [key])
+        found = customers_by_identifier(conn, load_key_ring(settings), [identifier])
     if key not in found:
         raise click.BadParameter(f"no customer has the e-mail address {email}", param_hint="--email")
     return found[key]

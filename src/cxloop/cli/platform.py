@@ -176,6 +176,18 @@ def user_add(ctx: click.Context, email: str, name: str, admin: bool, role: str, 
     click.echo(f"added {chosen.value} {email.strip().lower()} ({user_id})")
 
 
+@user.command("set-role")
+@click.argument("email")
+@click.argument("role", type=click.Choice([r.value for r in Role]))
+@click.pass_context
+def user_set_role(ctx: click.Context, email: str, role: str) -> None:
+    """Change a user's role (audited as role.change with the role before and after)."""
+    from cxloop.client import open_gateway
+
+    changed = open_gateway(settings_of(ctx)).set_role(email, Role(role))
+    click.echo(f"{changed['email']} is now {changed['role']}")
+
+
 @click.command()
 @FORMAT
 @click.pass_context

@@ -14,7 +14,7 @@ from cxloop.governance.crypto import load_key_ring
 from cxloop.identity.identifiers import Identifier, normalize_email, normalize_external_id, normalize_phone
 from cxloop.ingest import fields
 from cxloop.store import audit, consents
-from cxloop.store.customers import customers_by_link_key
+from cxloop.store.customers import customers_by_identifier
 from cxloop.store.engine import Store
 from cxloop.store.intake import utc_now
 
@@ -94,6 +94,7 @@ def _parse(row: dict[str, Any], zone: ZoneInfo) -> dict[str, Any]:
         if not identifier.is_valid:
             raise _RowError(identifier.kind.value, f"{identifier.raw_value!r} is not a valid {identifier.kind.value}")
         parsed["link_key"] = identifier.link_key
+        parsed["identifier"] = identifier
     return parsed
 
 
@@ -113,10 +114,8 @@ def import_consents(
     now = utc_now()
     with store.write() as conn:
         # Identity rows hold the blind index of a link key, never the key itself.
-        ring = load_key_ring(settings)
-        stored = {p["link_key"]: ring.identifier_index(p["link_key"]) for _, p in parsed_rows if p.get("link_key")}
-        found = customers_by_link_key(conn, stored.values())
-        linked = {plain: found[index] for plain, index in stored.items() if index in found}
+        wanted_ids = [p["identifier"] for _, p in parsed_rows if p.get("identifier")]
+        linked = customers_by_identifier(conn, load_key_ring(settings), wanted_ids)
         resolved: dict[str, str] = {}
         decisions: list[dict[str, Any]] = []
         for position, parsed in parsed_rows:

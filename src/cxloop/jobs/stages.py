@@ -100,12 +100,8 @@ def identify(batch: list[PipelineItem], ctx: StageContext) -> list[PipelineItem]
     ring = load_key_ring(ctx.settings)
     # Linking below works on plaintext keys in memory; the store only ever sees their blind index.
     stored_key = link_keys_of(ring, [i for item in batch for i in item.identifiers])
-    keys = sorted(stored_key)
     ctx.dialect.lock_identity_keys(ctx.conn, sorted(stored_key.values()))
-    # Plaintext keys are looked up too: rows written before identifiers were sealed keep linking
-    # until `cxloop keys reencrypt` converts them.
-    found = customer_repo.customers_by_link_key(ctx.conn, [*stored_key.values(), *keys])
-    known = {k: c for k in keys if (c := found.get(stored_key[k]) or found.get(k)) is not None}
+    known = customer_repo.customers_by_identifier(ctx.conn, ring, [i for item in batch for i in item.identifiers])
     new_customers: list[dict[str, Any]] = []
     new_identities: list[dict[str, Any]] = []
     created: dict[str, dict[str, Any]] = {}

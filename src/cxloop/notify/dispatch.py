@@ -17,13 +17,14 @@ import sqlalchemy as sa
 
 from cxloop.config import Settings
 from cxloop.errors import Conflict, NotFound
+from cxloop.governance.crypto import load_key_ring
 from cxloop.notify import transport
 from cxloop.notify.consent import customer_may_be_contacted
 from cxloop.notify.outbox import email_text
 from cxloop.store import notifications as repo
+from cxloop.store.customers import contact_email
 from cxloop.store.engine import Store
 from cxloop.store.intake import utc_now
-from cxloop.store.tables import customer_identities
 
 logger = logging.getLogger(__name__)
 #: How long a claimed delivery is reserved for the dispatcher that took it.
@@ -50,21 +51,6 @@ def smtp_config(settings: Settings) -> transport.SmtpConfig:
         starttls=settings.smtp_starttls,
         timeout=settings.webhook_timeout_seconds,
     )
-
-
-def _customer_email(conn: sa.Connection, customer_id: str) -> str | None:
-    query = (
-        sa.select(customer_identities.c.value)
-        .where(
-            customer_identities.c.customer_id == customer_id,
-            customer_identities.c.kind == "email",
-            customer_identities.c.is_valid.is_(True),
-        )
-        .order_by(customer_identities.c.created_at.desc())
-        .limit(1)
-    )
-    value = conn.execute(query).scalar()
-    return str(value) if value else None
 
 
 class _Sender:
@@ -101,7 +87,7 @@ class _Sender:
             # Consent is checked again at send time: it may have been withdrawn since the row was queued.
             with self.store.read() as conn:
                 allowed = customer_may_be_contacted(conn, delivery["target"])
-                address = _customer_email(conn, delivery["target"]) if allowed else None
+                address = contact_email(conn, load_key_ring(self.settings), delivery["target"]) if allowed else None
             if not allowed:
                 raise transport.PermanentDeliveryError("the customer has not consented to be contacted")
             if address is None:

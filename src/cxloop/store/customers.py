@@ -7,6 +7,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cxloop.governance.crypto import KeyRing
+from cxloop.identity.identifiers import Identifier
+from cxloop.identity.link_keys import link_keys_of, open_raw
 from cxloop.store.dialects import StoreDialect
 from cxloop.store.tables import customer_identities, customers
 
@@ -15,8 +18,33 @@ _LOOKUP_CHUNK = 1000
 CUSTOMER_ATTRIBUTES = ("name", "birth_date", "gender", "city", "tier", "customer_since")
 
 
+def customers_by_identifier(conn: sa.Connection, ring: KeyRing, identifiers: Iterable[Identifier]) -> dict[str, str]:
+    """Which customer each valid identifier belongs to, keyed by its plaintext link key (in memory
+    only). Rows hold the blind index; rows written before identifiers were sealed still hold the
+    plaintext key until `cxloop keys reencrypt` converts them, so both are looked up."""
+    stored = link_keys_of(ring, list(identifiers))
+    found = customers_by_link_key(conn, [*stored.values(), *stored])
+    return {plain: c for plain, index in stored.items() if (c := found.get(index) or found.get(plain)) is not None}
+
+
+def contact_email(conn: sa.Connection, ring: KeyRing, customer_id: str) -> str | None:
+    """The customer's newest valid e-mail address, opened (the stored `value` is only masked)."""
+    query = (
+        sa.select(customer_identities.c.raw_value)
+        .where(
+            customer_identities.c.customer_id == customer_id,
+            customer_identities.c.kind == "email",
+            customer_identities.c.is_valid.is_(True),
+        )
+        .order_by(customer_identities.c.created_at.desc(), customer_identities.c.id.desc())
+        .limit(1)
+    )
+    raw = open_raw(ring, conn.execute(query).scalar())
+    return raw.strip().lower() if raw else None
+
+
 def customers_by_link_key(conn: sa.Connection, keys: Iterable[str]) -> dict[str, str]:
-    """Which customer each known link key belongs to."""
+    """Which customer each stored link key (blind index) belongs to."""
     found: dict[str, str] = {}
     wanted = sorted(set(keys))
     for start in range(0, len(wanted), _LOOKUP_CHUNK):

@@ -30,9 +30,7 @@ def _matching_customer_ids(conn: sa.Connection, ring: KeyRing, search: str) -> s
     """Customers with an identifier equal to the normalized search text, or a name containing it."""
     namespaces = list(
         conn.execute(
-            sa.select(customer_identities.c.namespace)
-            .where(customer_identities.c.kind == "external_id")
-            .distinct()
+            sa.select(customer_identities.c.namespace).where(customer_identities.c.kind == "external_id").distinct()
         ).scalars()
     )
     keys = {*search_link_keys(ring, search, namespaces), *_legacy_link_keys(search, namespaces)}
@@ -52,6 +50,7 @@ def list_customers(
     conditions = [customers.c.id.in_(_matching_customer_ids(conn, ring, search))] if search and search.strip() else []
     conditions.append(customers.c.merged_into.is_(None))  # merged profiles live on in their survivor
     total = conn.execute(sa.select(sa.func.count()).select_from(customers).where(*conditions)).scalar_one()
+
     def first_email(column: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
         return (
             sa.select(column)

@@ -4,10 +4,23 @@ A customer enters on their first step-1 event in the period. Step k counts when 
 step k's event after the moment they reached step k-1 and within the window from step 1. Taking the
 earliest qualifying event at every hop is the greedy match, and for a fixed entry it reaches the
 deepest step possible, so counts are exact, and they can never grow from one step to the next.
+
+How it is computed (the same Ibis on every engine; at 10M events the string-keyed grouping of the
+event log is the cost, so the log is grouped once and joined never on the common path):
+
+1. One grouped pass per customer: t0 = first step-1 event in the period, m_k = first event of each
+   later step's type anywhere in the scanned range.
+2. For most customers the greedy match is read straight off those minima: while m_k > m_{k-1} the
+   earliest step-k event is also the earliest one after step k-1, so t_k = m_k (if it is inside the
+   window; if not, no later step-k event is either). A customer is "settled" that way unless some
+   m_k <= t_{k-1} on the way (a step-k event at or before step k-1, e.g. a repeat purchaser, or a
+   funnel that repeats an event type).
+3. Only those unsettled customers are matched hop by hop on their own events inside their window.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import ibis
@@ -31,54 +44,102 @@ UNKNOWN = "(unknown)"
 BREAKDOWN_LIMIT = 20
 
 
-def _entries(events: ibis.Table, first_step: str, start: Any, end: Any) -> ibis.Table:
-    entry_events = within(events.filter(_.type == first_step), "occurred_at", start, end)
-    return entry_events.group_by("customer_id").agg(t0=_.occurred_at.min())
+def _firsts(events: ibis.Table, steps: list[str], end: datetime | None) -> ibis.Table:
+    """Per entrant: t0 (first step-1 event in the period) and m1.. (first event of each later step's type)."""
+    step_one = events.type == steps[0]
+    if end is not None:  # `events` runs on past the period so later steps can finish inside the window
+        step_one = step_one & (events.occurred_at < ibis.timestamp(end))
+    # min(CASE ...) rather than min(...) FILTER: the same answer, a little cheaper on DuckDB.
+    aggs = {"t0": _when(step_one, events.occurred_at).min()}
+    aggs |= {f"m{k}": _when(events.type == step, events.occurred_at).min() for k, step in enumerate(steps) if k}
+    return events.group_by("customer_id").agg(**aggs).filter(_.t0.notnull())
 
 
-def _hops(events: ibis.Table, entries: ibis.Table, steps: list[str], window: Window) -> list[ibis.Table]:
-    """Per step, one row per customer who reached it, carrying t0..tk (and the breakdown `dim`).
+def _when(condition: ibis.BooleanValue, value: ibis.Value) -> ibis.Value:
+    return ibis.ifelse(condition, value, ibis.null(value.type()))
 
-    Each hop is built from the previous one only: a linear chain, so the plan stays small on every
-    engine (a left-join ladder would repeat the earlier steps at every level).
+
+def _settle(firsts: ibis.Table, n: int, window: Window) -> ibis.Table:
+    """customer_id, t0..t{n-1} read off the minima (null from the first step not reached), and `unsettled`.
+
+    A customer is unsettled when any m_k <= m_{k-1} (m_0 = t0): some step-k event is not after the
+    first step-(k-1) one. That is a superset of the customers the minima cannot decide, so it is safe,
+    and it keeps every expression flat (no step refers to the previous step's result). For everyone
+    else the minima strictly increase, so step k is reached exactly when m_1..m_k exist and m_k is
+    inside the window from t0. Flags are coalesced: NULL would drop a customer from both branches.
+    """
+    previous = firsts.t0
+    unsettled = ibis.literal(False)
+    present = ibis.literal(True)
+    times: dict[str, ibis.Value] = {"t0": firsts.t0}
+    for k in range(1, n):
+        first = firsts[f"m{k}"]
+        unsettled = unsettled | (first <= previous).fill_null(False)
+        inside = present & (seconds_between(first, firsts.t0) <= window.seconds).fill_null(False)
+        times[f"t{k}"] = ibis.ifelse(inside, first, ibis.null("timestamp"))
+        present = present & first.notnull()
+        previous = first
+    return firsts.select("customer_id", **times, unsettled=unsettled)
+
+
+def _hops(events: ibis.Table, entries: ibis.Table, steps: list[str]) -> list[ibis.Table]:
+    """Per step, one row per customer who reached it, carrying t0..tk: the greedy match hop by hop.
+
+    `events` holds only the entrants' own events inside their window, so each hop is a small join.
     """
     hops = [entries]
     for k, step in enumerate(steps[1:], start=1):
         previous = hops[-1]
         candidates = events.filter(_.type == step).select(cid=_.customer_id, at=_.occurred_at)
-        # Only customers who reached step k-1 can reach step k: this is what keeps counts monotone.
         # Columns are named through `_` after the join: referring back to `previous` confuses
         # Ibis's join dereferencing when `previous` itself came out of a join.
-        joined = previous.join(candidates, previous.customer_id == candidates.cid).filter(
-            _.at > _[f"t{k - 1}"], seconds_between(_.at, _.t0) <= window.seconds
-        )
+        joined = previous.join(candidates, previous.customer_id == candidates.cid).filter(_.at > _[f"t{k - 1}"])
         hops.append(joined.group_by(list(previous.columns)).agg(**{f"t{k}": _.at.min()}))
     return hops
 
 
-def _summary(hops: list[ibis.Table], keys: list[str]) -> ibis.Table:
-    """One row per (step[, dim]): customers and median seconds from the previous step and from step 1."""
-    parts = []
-    for k, hop in enumerate(hops):
-        if k:
-            from_previous = seconds_between(hop[f"t{k}"], hop[f"t{k - 1}"]).median().cast("float64")
-            from_start = seconds_between(hop[f"t{k}"], hop.t0).median().cast("float64")
-        else:
-            from_previous = from_start = ibis.null().cast("float64")
-        aggs = {"n": hop.customer_id.count(), "from_previous": from_previous, "from_start": from_start}
-        grouped = hop.group_by(keys).agg(**aggs) if keys else hop.aggregate(**aggs)
-        parts.append(grouped.mutate(step=ibis.literal(k, "int64")))
-    return ibis.union(*parts, distinct=False)
+def _matched(log: ibis.Table, unsettled: ibis.Table, steps: list[str], window: Window) -> ibis.Table:
+    """customer_id, t0..t{n-1} for the unsettled customers, matched exactly on their own events.
+
+    Reads the raw event log, not the filtered one the minima came from: a relation used twice becomes
+    a materialized CTE on DuckDB (8M rows written for nothing), and the join to the few unsettled
+    customers is all the filtering this branch needs.
+    """
+    entries = unsettled.select("customer_id", "t0")
+    keys = entries.select(eid=_.customer_id, e0=_.t0)
+    later = log.filter(log.type.isin(sorted(set(steps[1:])))).select("customer_id", "type", "occurred_at")
+    own = later.join(keys, later.customer_id == keys.eid).filter(
+        _.occurred_at > _.e0, seconds_between(_.occurred_at, _.e0) <= window.seconds
+    )
+    hops = _hops(own.select("customer_id", "type", "occurred_at"), entries, steps)
+    wide = entries
+    for k, hop in enumerate(hops[1:], start=1):
+        reached = hop.select(rid=_.customer_id, **{f"r{k}": hop[f"t{k}"]})
+        wide = wide.left_join(reached, wide.customer_id == reached.rid).drop("rid").rename({f"t{k}": f"r{k}"})
+    return wide
 
 
-def _pivot(rows: list[dict[str, Any]], steps: list[str], key: str | None) -> dict[Any, dict[str, Any]]:
-    """Summary rows → per group the flat n{k}/step{k}/total{k} shape `_steps` reads."""
-    out: dict[Any, dict[str, Any]] = {}
-    for row in rows:
-        flat = out.setdefault(row[key] if key else None, {})
-        k = int(row["step"])
-        flat[f"n{k}"], flat[f"step{k}"], flat[f"total{k}"] = row["n"], row["from_previous"], row["from_start"]
-    return out
+def _per_customer(
+    log: ibis.Table, events: ibis.Table, steps: list[str], window: Window, end: datetime | None
+) -> ibis.Table:
+    """One row per entrant: customer_id, t0..t{n-1}, null from the first step they did not reach."""
+    settled = _settle(_firsts(events, steps, end), len(steps), window)
+    columns = ["customer_id", *(f"t{k}" for k in range(len(steps)))]
+    easy = settled.filter(~settled.unsettled).select(*columns)
+    hard = _matched(log, settled.filter(settled.unsettled), steps, window).select(*columns)
+    return ibis.union(easy, hard.cast(easy.schema()), distinct=False)
+
+
+def _summary(customers: ibis.Table, n: int, keys: list[str]) -> ibis.Table:
+    """Per group: n{k} customers reaching step k, and median seconds from the previous step (step{k})
+    and from step 1 (total{k})."""
+    c = customers
+    aggs: dict[str, ibis.Value] = {"n0": c.customer_id.count()}
+    for k in range(1, n):
+        aggs[f"n{k}"] = c[f"t{k}"].count()
+        aggs[f"step{k}"] = seconds_between(c[f"t{k}"], c[f"t{k - 1}"]).median().cast("float64")
+        aggs[f"total{k}"] = seconds_between(c[f"t{k}"], c.t0).median().cast("float64")
+    return c.group_by(keys).agg(**aggs) if keys else c.aggregate(**aggs)
 
 
 def _dimension(wh: Warehouse, events: ibis.Table, entries: ibis.Table, by: str, first_step: str) -> ibis.Table:
@@ -144,11 +205,11 @@ def funnel(
         )
     period = period or Period()
     start, end = period.utc_bounds(offset_minutes)
+    # One scan: only the step types, only from the period start to the end of the last window.
     events = customer_events(wh.table("events")).filter(_.type.isin(sorted(set(steps))))
-    # Later steps may happen after the period ends, as long as they are inside the window.
     events = within(events, "occurred_at", start, end + window.delta if end else None)
-    entries = _entries(events, steps[0], start, end)
-    overall = _pivot(wh.rows(_summary(_hops(events, entries, steps, window), [])), steps, None).get(None, {})
+    customers = _per_customer(wh.table("events"), events, steps, window, end)
+    overall = _first_row(wh.rows(_summary(customers, len(steps), [])))
     result: dict[str, Any] = {
         "steps": _steps(overall, steps),
         "window": window.text,
@@ -162,10 +223,10 @@ def funnel(
     result["conversion"] = share(result["converted"], result["entered"])
     result["empty"] = result["entered"] == 0
     if by is not None and not result["empty"]:
-        dims = _dimension(wh, events, entries, by, steps[0]).select(did=_.customer_id, dim=_.dim)
-        labelled = entries.left_join(dims, entries.customer_id == dims.did)
-        labelled = labelled.select("customer_id", "t0", dim=ibis.coalesce(labelled.dim, UNKNOWN))
-        groups = _pivot(wh.rows(_summary(_hops(events, labelled, steps, window), ["dim"])), steps, "dim")
+        dims = _dimension(wh, events, customers, by, steps[0]).select(did=_.customer_id, dim=_.dim)
+        labelled = customers.left_join(dims, customers.customer_id == dims.did)
+        labelled = labelled.drop("did").mutate(dim=ibis.coalesce(labelled.dim, UNKNOWN))
+        groups = {row["dim"]: row for row in wh.rows(_summary(labelled, len(steps), ["dim"]))}
         ranked = sorted(groups.items(), key=lambda kv: (-int(kv[1].get("n0") or 0), str(kv[0])))[:BREAKDOWN_LIMIT]
         result["breakdown"] = [
             {
@@ -177,3 +238,7 @@ def funnel(
             for group, row in ranked
         ]
     return result
+
+
+def _first_row(rows: list[dict[str, Any]]) -> dict[str, Any]:
+    return rows[0] if rows else {}

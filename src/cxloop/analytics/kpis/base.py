@@ -42,30 +42,30 @@ class Measure:
 
     def aggregates(self, t: ibis.Table) -> dict[str, Any]:
         if self.kind in ("share", "customer_share"):
-            return {"n": t.count(), "hits": _as_int(t.hit).sum()}
+            return {"n": t.count(), "hits": as_int(t.hit).sum()}
         if self.kind == "nps":
             return {
                 "n": t.count(),
-                "promoters": _as_int(t.score >= 9).sum(),
-                "detractors": _as_int(t.score <= 6).sum(),
+                "promoters": as_int(t.score >= 9).sum(),
+                "detractors": as_int(t.score <= 6).sum(),
             }
         if self.kind == "mean":
             x = t.x.cast("float64")
             aggs = {"n": t.count(), "total": x.sum(), "squares": (x * x).sum()}
             if "hit" in t.columns:
-                aggs["hits"] = _as_int(t.hit).sum()
+                aggs["hits"] = as_int(t.hit).sum()
             return aggs
         if self.kind == "quantile":
             x = t.x.cast("float64")
             return {"n": t.count(), "median": x.quantile(0.5), "p90": x.quantile(0.9)}
         if self.kind == "ratio":
-            return {"n": _as_int(t.den).sum(), "hits": _as_int(t.num).sum()}
+            return {"n": as_int(t.den).sum(), "hits": as_int(t.num).sum()}
         raise ValueError(f"unknown measure kind {self.kind!r}")
 
     def aggregate(self, t: ibis.Table, keys: list[str]) -> ibis.Table:
         if self.kind == "customer_share":
             # A customer counts once per slice: first fold each customer's rows, then count customers.
-            per_customer = t.group_by([*keys, "who"]).aggregate(den=_as_int(t.den).max(), hit=_as_int(t.num).max())
+            per_customer = t.group_by([*keys, "who"]).aggregate(den=as_int(t.den).max(), hit=as_int(t.num).max())
             t = per_customer.filter(per_customer.den == 1)
         aggs = self.aggregates(t)
         return t.group_by(keys).aggregate(**aggs) if keys else t.aggregate(**aggs)
@@ -135,7 +135,7 @@ class Measure:
         return _scaled(result, self.scale)
 
 
-def _as_int(value: Any) -> Any:
+def as_int(value: Any) -> Any:
     """0/1 from a boolean: PostgreSQL has no boolean → bigint cast, so CASE works on every engine."""
     return ibis.ifelse(value, 1, 0) if value.type().is_boolean() else value
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -10,8 +11,9 @@ import ibis
 
 from cxloop.analytics import stats
 from cxloop.analytics.catalog import GRAINS, KpiDefinition, check_dimension, get_kpi
-from cxloop.analytics.kpis.base import COLUMN, CUSTOMER_TIER, FEEDBACK_TOPIC, KpiImplementation
+from cxloop.analytics.kpis.base import COLUMN, CUSTOMER_TIER, FEEDBACK_TOPIC, KpiImplementation, Measure
 from cxloop.analytics.kpis.cases import CASE_KPIS
+from cxloop.analytics.kpis.queries import period_aggregates, run
 from cxloop.analytics.kpis.survey import SURVEY_KPIS
 from cxloop.analytics.kpis.text_commerce import TEXT_COMMERCE_KPIS
 from cxloop.analytics.warehouse import Warehouse
@@ -152,9 +154,16 @@ def compute_kpi(wh: Warehouse, query: KpiQuery) -> dict[str, Any]:
     for name, value in query.filters.items():
         sliced = sliced.filter(sliced[name] == value)
     sliced = sliced.mutate(current=sliced.at >= lo)
+    keys = [*(["bucket"] if query.grain else []), *([query.by] if query.by else [])]
+
+    def bucketed(t: ibis.Table) -> ibis.Table:
+        return t.mutate(bucket=_bucket_expr(t, query.grain, offset)) if query.grain else t
 
     measure = impl.measure
-    totals = {bool(r["current"]): r for r in wh.rows(measure.aggregate(sliced, ["current"]))}
+    # The request's shape and dates name its SQL: the same question again skips the Ibis compile.
+    shape = (wh.engine, query.kpi, query.by, query.grain, tuple(sorted(query.filters.items())), query.compare,
+             offset, lo, hi)  # fmt: skip
+    totals, found = period_aggregates(wh, measure, sliced, keys, shape, bucketed)
     total = measure.point(totals.get(True, {}))
     result = _empty(definition, query, "", wh.engine)
     result.update(
@@ -162,7 +171,7 @@ def compute_kpi(wh: Warehouse, query: KpiQuery) -> dict[str, Any]:
         reason=None if total["n"] else "no records in this period and slice",
         period={"from": start.isoformat(), "to": end.isoformat()},
         total=total,
-        rows=_rows(wh, sliced.filter(sliced.current), query, buckets) if (query.by or query.grain) else [],
+        rows=_rows(measure, found, query, buckets) if keys else [],
     )
     if query.compare:
         days = (end - start).days + 1
@@ -172,20 +181,14 @@ def compute_kpi(wh: Warehouse, query: KpiQuery) -> dict[str, Any]:
         }
         previous = totals.get(False, {})
         result["previous"] = measure.point(previous)
-        result["comparison"] = _comparison(wh, definition, impl, sliced, totals.get(True, {}), previous)
+        result["comparison"] = _comparison(wh, definition, impl, sliced, totals.get(True, {}), previous, shape)
     return result
 
 
-def _rows(wh: Warehouse, current: ibis.Table, query: KpiQuery, buckets: list[date]) -> list[dict[str, Any]]:
-    measure = IMPLEMENTATIONS[query.kpi].measure
-    keys: list[str] = []
-    t = current
-    if query.grain:
-        t = t.mutate(bucket=_bucket_expr(t, query.grain, query.offset_minutes))
-        keys.append("bucket")
-    if query.by:
-        keys.append(query.by)
-    found = {tuple(r[k] for k in keys): r for r in wh.rows(measure.aggregate(t, keys))}
+def _rows(
+    measure: Measure, found: dict[tuple[Any, ...], dict[str, Any]], query: KpiQuery, buckets: list[date]
+) -> list[dict[str, Any]]:
+    """Every (dimension value, bucket) slot in order; a slot without data is explicit no data."""
     if query.by:
         volume: dict[Any, int] = {}
         for key, r in found.items():
@@ -214,6 +217,7 @@ def _comparison(
     sliced: ibis.Table,
     current: dict[str, Any],
     previous: dict[str, Any],
+    shape: Hashable,
 ) -> dict[str, Any] | None:
     now, before = impl.measure.point(current), impl.measure.point(previous)
     if now["value"] is None or before["value"] is None:
@@ -222,7 +226,7 @@ def _comparison(
     tested: stats.Comparison | None = None
     if definition.has_significance:
         if impl.measure.kind == "quantile":
-            tested = _mann_whitney(wh, sliced, difference)
+            tested = _mann_whitney(wh, sliced, difference, shape)
         else:
             tested = impl.measure.compare(current, previous)
     better = difference > 0 if definition.higher_is_better else difference < 0
@@ -237,7 +241,7 @@ def _comparison(
     }
 
 
-def _mann_whitney(wh: Warehouse, sliced: ibis.Table, difference: float) -> stats.Comparison | None:
+def _mann_whitney(wh: Warehouse, sliced: ibis.Table, difference: float, shape: Hashable) -> stats.Comparison | None:
     """Rank sums in the database: one row per distinct value with its count in each period, the
     average rank of tied values from a running total, then the current period's rank sum."""
     g = sliced.select(x=sliced.x.cast("float64"), cur=ibis.ifelse(sliced.current, 1, 0))
@@ -251,7 +255,7 @@ def _mann_whitney(wh: Warehouse, sliced: ibis.Table, difference: float) -> stats
         r1=(ranked.c1.cast("float64") * ranked.avg_rank).sum(),
         ties=(ranked.t.cast("float64") ** 3 - ranked.t.cast("float64")).sum(),
     )
-    row = wh.rows(sums)[0]
+    row = run(wh, sums, (shape, "mann_whitney"))[0]
     return stats.mann_whitney(
         int(row["n1"] or 0), int(row["n0"] or 0), float(row["r1"] or 0), float(row["ties"] or 0), difference
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, UploadFile
+from fastapi import APIRouter, File, Form, Path, UploadFile
 from fastapi.concurrency import run_in_threadpool
 from pydantic import BaseModel, Field
 
@@ -87,6 +87,21 @@ def create_user(
         store, actor=principal.name, action="user.create", target_kind="user", target_id=user_id, details=details
     )
     return {"id": user_id, "email": body.email.strip().lower(), "role": body.role.value}
+
+
+class UserChange(BaseModel):
+    role: Role | None = None
+    is_active: bool | None = Field(default=None, description="false: the user can no longer sign in")
+
+
+@router.patch("/users/{user_id}", summary="Change a user's role or deactivate them (audited as role.change)")
+def change_user(
+    user_id: Annotated[str, Path(min_length=1, max_length=320, description="The user's id, or their e-mail")],
+    body: UserChange,
+    store: StoreDep,
+    principal: Annotated[TokenPrincipal, api_allowed(Permission.USERS_MANAGE)],
+) -> dict[str, Any]:
+    return access.set_role(store, user_id, actor=principal.name, role=body.role, is_active=body.is_active)
 
 
 @router.post("/imports", summary="Import a CSV, TSV, JSONL or XLSX file")

@@ -1,0 +1,120 @@
+"""One round trip per KPI request: the totals of both periods and the slice rows in a single query.
+
+Additive measures (share, nps, mean, ratio) are sums of counts, so one GROUP BY (period, bucket,
+dimension) answers both: the rows are the current period's groups and each period's total is the sum
+of its groups (exact for the integer counts; `math.fsum` keeps the float sums to the last bit that
+matters). Quantiles and per-customer shares are not additive: their totals and rows are two
+aggregates glued with UNION ALL: still one round trip and one compile.
+
+Compiling an Ibis expression costs tens of milliseconds of Python, more than DuckDB needs for most
+KPI queries, so the SQL is kept per request shape (`QueryShape`) and only executed again.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import ibis
+
+from cxloop.analytics.kpis.base import Measure
+from cxloop.analytics.warehouse import Warehouse
+
+ADDITIVE = ("share", "nps", "mean", "ratio")
+Row = dict[str, Any]
+_PART = "_part"  # 0: a period's total, 1: a current-period slice row (their keys may be NULL either way)
+
+_SQL_CACHE: OrderedDict[Hashable, str] = OrderedDict()
+_SQL_CACHE_SIZE = 512
+
+
+def run(wh: Warehouse, expr: ibis.Table, shape: Hashable | None) -> list[Row]:
+    """The rows of `expr`; on DuckDB the SQL compiled for an identical request shape is reused."""
+    if wh.engine != "duckdb" or shape is None:
+        return wh.rows(expr)
+    key = (shape, expr.schema())
+    sql = _SQL_CACHE.get(key)
+    if sql is None:
+        sql = str(wh.backend.compile(expr))
+        _SQL_CACHE[key] = sql
+        if len(_SQL_CACHE) > _SQL_CACHE_SIZE:
+            _SQL_CACHE.popitem(last=False)
+    else:
+        _SQL_CACHE.move_to_end(key)
+    from ibis.backends.duckdb.converter import DuckDBPyArrowData
+
+    con: Any = getattr(wh.backend, "con")  # noqa: B009 (BaseBackend does not declare the driver connection)
+    table = con.sql(sql).to_arrow_table()
+    return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData).to_pylist()  # type: ignore[no-any-return]
+
+
+def period_aggregates(
+    wh: Warehouse,
+    measure: Measure,
+    sliced: ibis.Table,
+    keys: list[str],
+    shape: Hashable | None,
+    bucketed: Callable[[ibis.Table], ibis.Table],
+) -> tuple[dict[bool, Row], dict[tuple[Any, ...], Row]]:
+    """({current?: totals}, {slice key: current-period row}) from one query.
+
+    `sliced` has a boolean `current` column (False for the comparison period) and the dimension
+    columns; `bucketed` adds the `bucket` column when the keys have one (computed per row, so only on
+    the rows that need it).
+    """
+    if not keys:
+        only = run(wh, measure.aggregate(sliced, ["current"]), shape)
+        return {bool(r["current"]): r for r in only}, {}
+    if measure.kind in ADDITIVE:
+        fine = run(wh, measure.aggregate(bucketed(sliced), ["current", *keys]), shape)
+        found = {tuple(r[k] for k in keys): r for r in fine if r["current"]}
+        return _summed(fine, ["current", *keys]), found
+    # Not additive: the period totals and the current period's slices are aggregated separately (a
+    # finer customer fold shared by both costs more than it saves: twice the groups to hash).
+    totals_expr = measure.aggregate(sliced, ["current"])
+    current = bucketed(sliced.filter(sliced.current))
+    rows_expr = measure.aggregate(current, keys)
+    both = run(wh, _glued(totals_expr, rows_expr, current, keys), shape)
+    totals = {bool(r["current"]): r for r in both if r[_PART] == 0}
+    found = {tuple(r[k] for k in keys): r for r in both if r[_PART] == 1}
+    return totals, found
+
+
+def _glued(totals: ibis.Table, rows: ibis.Table, sliced: ibis.Table, keys: list[str]) -> ibis.Table:
+    measures = [c for c in totals.columns if c != "current"]
+    head = totals.select(
+        ibis.literal(0).name(_PART),
+        totals.current,
+        *[ibis.null(sliced[k].type()).name(k) for k in keys],
+        *[totals[c] for c in measures],
+    )
+    tail = rows.select(
+        ibis.literal(1).name(_PART),
+        ibis.literal(True).name("current"),
+        *[rows[k] for k in keys],
+        *[rows[c].cast(totals[c].type()).name(c) for c in measures],
+    )
+    return head.union(tail, distinct=False)
+
+
+def _summed(rows: list[Row], keys: list[str]) -> dict[bool, Row]:
+    by_period: dict[bool, list[Row]] = {}
+    for r in rows:
+        by_period.setdefault(bool(r["current"]), []).append(r)
+    out: dict[bool, Row] = {}
+    for period, group in by_period.items():
+        total: Row = {"current": period}
+        for column in group[0]:
+            if column in keys:
+                continue
+            values = [r[column] for r in group if r[column] is not None]
+            if not values:
+                total[column] = None
+            elif all(isinstance(v, int) for v in values):
+                total[column] = sum(values)
+            else:
+                total[column] = math.fsum(float(v) for v in values)
+        out[period] = total
+    return out
