@@ -59,6 +59,8 @@ class Settings(BaseSettings):
     identity_review_threshold: float = Field(default=0.6, ge=0.0, le=1.0)
     identity_auto_merge_threshold: float = Field(default=0.95, ge=0.0, le=1.0)
     continuity_window_hours: int = Field(default=72, ge=1, le=24 * 90)
+    # How often a server runs probabilistic matching over all live profiles; 0 turns it off.
+    identity_matching_interval_seconds: int = Field(default=3600, ge=0)
 
     # Cases, routing and SLA. Business hours are local time in `default_timezone`; public holidays of
     # `business_holidays` (a country code for the `holidays` package; empty for none) are skipped.
@@ -78,6 +80,10 @@ class Settings(BaseSettings):
     max_upload_bytes: int = Field(default=256 * 1024 * 1024, ge=1024)
     max_text_chars: int = Field(default=100_000, ge=1000)
 
+    # Requests per minute per API token on the ingestion endpoints, and sign-in attempts per minute
+    # per client address (on top of the per-account lockout); 0 turns a limit off.
+    ingest_rate_limit_per_minute: int = Field(default=1200, ge=0)
+    login_rate_limit_per_minute: int = Field(default=20, ge=0)
     # Web sessions.
     session_max_age_seconds: int = Field(default=8 * 3600, ge=60)
     cookie_secure: bool = False  # set true behind HTTPS

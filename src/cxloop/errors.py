@@ -77,3 +77,14 @@ class Conflict(CxloopError):
 class StoreUnavailable(CxloopError):
     status_code = 503
     code = "store.unavailable"
+
+
+class RateLimited(CxloopError):
+    """Too many requests from one caller; `retry_after` seconds until the next one is accepted."""
+
+    status_code = 429
+    code = "rate.limited"
+
+    def __init__(self, message: str, *, retry_after: float) -> None:
+        super().__init__(message, details={"retry_after_seconds": round(retry_after, 1)})
+        self.retry_after = retry_after

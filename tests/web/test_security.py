@@ -159,3 +159,36 @@ def test_import_file_names_cannot_traverse_paths(client: TestClient, store: Stor
     assert not Path("/tmp/evil.csv").exists()
     created = set(Path(settings.data_dir).rglob("*")) - before
     assert all(Path(settings.data_dir) in p.parents for p in created)
+
+
+def test_ingestion_is_rate_limited_per_token(duckdb_settings: Settings, duckdb_store: Store) -> None:
+    from cxloop.web.app import create_app
+
+    limited = duckdb_settings.model_copy(update={"ingest_rate_limit_per_minute": 12})  # a burst of 2
+    headers, other = make_token(duckdb_store, TokenScope.INGEST), make_token(duckdb_store, TokenScope.INGEST)
+    item = {"source": "app", "channel": "chat", "occurred_at": "2026-05-01T10:00:00+09:00", "text": "배송 문의"}
+    with TestClient(create_app(limited, store=duckdb_store, run_worker=False)) as client:
+        statuses = [
+            client.post("/api/v1/feedback", json={**item, "feedback_id": f"R-{i}"}, headers=headers).status_code
+            for i in range(4)
+        ]
+        assert statuses[:2] == [202, 202]
+        refused = client.post("/api/v1/feedback", json={**item, "feedback_id": "R-9"}, headers=headers)
+        assert refused.status_code == 429
+        assert refused.json()["error"]["code"] == "rate.limited"
+        assert int(refused.headers["Retry-After"]) >= 1
+        # Another token has its own budget.
+        assert client.post("/api/v1/feedback", json={**item, "feedback_id": "R-10"}, headers=other).status_code == 202
+    assert 429 in statuses
+
+
+def test_sign_in_attempts_are_rate_limited_per_client(duckdb_settings: Settings, duckdb_store: Store) -> None:
+    from cxloop.web.app import create_app
+
+    limited = duckdb_settings.model_copy(update={"login_rate_limit_per_minute": 6})
+    with TestClient(create_app(limited, store=duckdb_store, run_worker=False)) as client:
+        token = _csrf(client, "/login")
+        form = {"email": "nobody@example.com", "password": "wrong", "csrf_token": token, "next": "/"}
+        statuses = [client.post("/login", data=form, follow_redirects=False).status_code for _ in range(12)]
+    assert statuses[0] == 401
+    assert statuses[-1] == 429

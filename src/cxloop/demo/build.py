@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 DEMO_LOGIN = ("admin@cxloop.demo", "cxloop-demo-2026")
 _MARKER = "demo.json"
-_VERSION = 1  # bump when the generator's output changes, so stale demo stores are rebuilt
+_VERSION = 2  # bump when the generator's output changes, so stale demo stores are rebuilt
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,9 +72,11 @@ def build_demo(settings: Settings, *, seed: int = 42, customers: int = 5000, reb
     started = time.perf_counter()
     store = Store(settings.resolved_database_url)
     migrate.upgrade(store)
+    from cxloop.demo.closed_loop import close_the_loop, staff_teams
     from cxloop.demo.synth import generate_company
 
     company = generate_company(seed=seed, customers=customers)
+    staff_teams(store, DEMO_LOGIN[1])
     for kind, records in (
         (RecordKind.CUSTOMERS, company.customers),
         (RecordKind.EVENTS, company.events),
@@ -84,6 +86,7 @@ def build_demo(settings: Settings, *, seed: int = 42, customers: int = 5000, reb
     processed = Worker(store, settings.model_copy(update={"worker_batch_size": 5000})).run_until_idle()
     logger.info("demo: processed %s records", processed)
     _backfill_emerging_issues(store, settings)
+    close_the_loop(store, settings, company.timeline)
     token = _accounts(store)
     result = DemoResult(_counts(store), time.perf_counter() - started, False, token)
     store.dispose()

@@ -9,7 +9,7 @@ from datetime import date
 from cxloop.demo.feedback import make_feedback
 from cxloop.demo.journeys import simulate_journeys
 from cxloop.demo.people import customer_records, make_people
-from cxloop.demo.timeline import make_timeline
+from cxloop.demo.timeline import Timeline, make_timeline
 
 __all__ = ["SyntheticCompany", "generate_company"]
 
@@ -21,6 +21,7 @@ class SyntheticCompany:
     customers: list[dict[str, object]]
     events: list[dict[str, object]]
     feedback: list[dict[str, object]]
+    timeline: Timeline  # the calendar the records follow: promotion, app release and hotfix days
 
 
 def generate_company(
@@ -38,4 +39,4 @@ def generate_company(
     customer_rows = customer_records(random.Random(f"{seed}:customers"), people)
     events, experiences = simulate_journeys(random.Random(f"{seed}:journeys"), people, timeline)
     feedback = make_feedback(random.Random(f"{seed}:feedback"), timeline, experiences)
-    return SyntheticCompany(customers=customer_rows, events=events, feedback=feedback)
+    return SyntheticCompany(customers=customer_rows, events=events, feedback=feedback, timeline=timeline)

@@ -13,6 +13,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from cxloop import __version__
 from cxloop.config import Settings
 from cxloop.store.engine import Store
+from cxloop.web.ratelimit import RateLimiter
 from cxloop.web.rendering import install_error_handlers
 from cxloop.web.runtime import ServerRuntime
 
@@ -64,6 +65,10 @@ def create_app(
     app.state.settings = settings
     app.state.store = store
     app.state.runtime = runtime
+    app.state.ingest_limiter = RateLimiter(
+        settings.ingest_rate_limit_per_minute, max(1, settings.ingest_rate_limit_per_minute // 6), "ingestion requests"
+    )
+    app.state.login_limiter = RateLimiter(settings.login_rate_limit_per_minute, 10, "sign-in attempts")
 
     @app.middleware("http")
     async def security_headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:

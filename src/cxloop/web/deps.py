@@ -69,6 +69,17 @@ def api_allowed(permission: Permission) -> Any:
     return Depends(check)
 
 
+def _ingest_caller(
+    request: Request, principal: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_INGEST)]
+) -> TokenPrincipal:
+    request.app.state.ingest_limiter.hit(principal.token_id)
+    return principal
+
+
+_ingest_caller.permission = Permission.FEEDBACK_INGEST  # type: ignore[attr-defined]
+#: Ingestion routes: the `feedback.ingest` permission, and the per-token request rate limit.
+IngestCaller = Annotated[TokenPrincipal, Depends(_ingest_caller)]
+
 IngestPrincipal = Annotated[TokenPrincipal, require_scope(TokenScope.INGEST)]
 ReadPrincipal = Annotated[TokenPrincipal, require_scope(TokenScope.READ)]
 AdminPrincipal = Annotated[TokenPrincipal, require_scope(TokenScope.ADMIN)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from cxloop.errors import CxloopError
+from cxloop.errors import CxloopError, RateLimited
 from cxloop.web.i18n import LANGUAGE_COOKIE, negotiate, translator
 
 logger = logging.getLogger(__name__)
@@ -88,7 +89,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(CxloopError)
     async def _domain(request: Request, exc: CxloopError) -> Response:
         status = exc.status_code if exc.status_code < 500 or exc.status_code == 503 else 500
-        return _error_response(request, status, exc.code, exc.message, exc.details)
+        response = _error_response(request, status, exc.code, exc.message, exc.details)
+        if isinstance(exc, RateLimited):
+            response.headers["Retry-After"] = str(max(1, math.ceil(exc.retry_after)))
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

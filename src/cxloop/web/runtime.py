@@ -22,6 +22,7 @@ from cxloop.config import Settings
 from cxloop.jobs.worker import Worker
 from cxloop.store import migrate
 from cxloop.store.engine import Store
+from cxloop.store.intake import utc_now
 
 logger = logging.getLogger(__name__)
 
@@ -46,10 +47,23 @@ class ServerRuntime:
         if self.run_worker:
             worker = Worker(self.store, self.settings)
             self._threads.append(self._start_thread("cxloop-worker", lambda: worker.run_forever(self._stop)))
-        if self.settings.trends_interval_seconds:
-            self._threads.append(self._start_thread("cxloop-trends", self._detect_emerging_issues))
-        if self.settings.sla_check_interval_seconds:
-            self._threads.append(self._start_thread("cxloop-sla", self._check_slas))
+        settings = self.settings
+        if settings.trends_interval_seconds:
+            from cxloop.jobs.emerging import detect_recent
+
+            detect = lambda: detect_recent(self.store, offset_minutes=settings.business_utc_offset_minutes)  # noqa: E731
+            self._schedule("trends", "emerging-issue detection", settings.trends_interval_seconds, detect)
+        if settings.sla_check_interval_seconds:
+            from cxloop.jobs.routing import check_slas
+
+            self._schedule(
+                "sla", "SLA check", settings.sla_check_interval_seconds, lambda: check_slas(self.store, settings)
+            )
+        if settings.identity_matching_interval_seconds and base_url:  # real servers; tests call it directly
+            from cxloop.jobs.identity_matching import run_identity_matching
+
+            match = lambda: run_identity_matching(self.store, settings, now=utc_now())  # noqa: E731
+            self._schedule("identity", "identity matching", settings.identity_matching_interval_seconds, match)
         # Alerts and deliveries: in a real server (`base_url`) or wherever the worker runs; test apps
         # without either drive `scan_alerts` and `dispatch_due` themselves.
         if self.settings.notify_interval_seconds and (self.run_worker or base_url):
@@ -71,25 +85,17 @@ class ServerRuntime:
         thread.start()
         return thread
 
-    def _detect_emerging_issues(self) -> None:
-        from cxloop.jobs.emerging import detect_recent
+    def _schedule(self, name: str, what: str, seconds: float, job: Callable[[], object]) -> None:
+        """Run `job` every `seconds` until the server stops; a failed run is logged, not fatal."""
 
-        while not self._stop.wait(self.settings.trends_interval_seconds):
-            try:
-                detect_recent(self.store, offset_minutes=self.settings.business_utc_offset_minutes)
-            except Exception:  # a failed run must not end the schedule
-                logger.exception(
-                    "emerging-issue detection failed; next try in %ss", self.settings.trends_interval_seconds
-                )
+        def loop() -> None:
+            while not self._stop.wait(seconds):
+                try:
+                    job()
+                except Exception:  # a failed run must not end the schedule
+                    logger.exception("%s failed; next try in %ss", what, seconds)
 
-    def _check_slas(self) -> None:
-        from cxloop.jobs.routing import check_slas
-
-        while not self._stop.wait(self.settings.sla_check_interval_seconds):
-            try:
-                check_slas(self.store, self.settings)
-            except Exception:  # a failed pass must not end the schedule
-                logger.exception("SLA check failed; next try in %ss", self.settings.sla_check_interval_seconds)
+        self._threads.append(self._start_thread(f"cxloop-{name}", loop))
 
     def _announce(self, base_url: str) -> None:
         path = self.settings.server_file

@@ -56,7 +56,7 @@ def _firsts(events: ibis.Table, steps: list[str], end: datetime | None) -> ibis.
 
 
 def _when(condition: ibis.BooleanValue, value: ibis.Value) -> ibis.Value:
-    return ibis.ifelse(condition, value, ibis.null(value.type()))
+    return ibis.ifelse(condition, value, ibis.null(value.type().copy(nullable=True)))
 
 
 def _settle(firsts: ibis.Table, n: int, window: Window) -> ibis.Table:

@@ -17,7 +17,7 @@ from cxloop.ingest.files import parse_mapping
 from cxloop.jobs.imports import import_into_store
 from cxloop.permissions import Permission
 from cxloop.store import intake as intake_repo
-from cxloop.web.deps import SettingsDep, StoreDep, api_allowed
+from cxloop.web.deps import IngestCaller, SettingsDep, StoreDep, api_allowed
 
 router = APIRouter(tags=["admin"])
 
@@ -108,7 +108,7 @@ def change_user(
 async def import_upload(
     store: StoreDep,
     settings: SettingsDep,
-    principal: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_INGEST)],
+    principal: IngestCaller,
     file: Annotated[UploadFile, File(description="CSV, TSV, JSONL or XLSX; UTF-8 or CP949")],
     kind: Annotated[RecordKind, Form()],
     mapping: Annotated[list[str] | None, Form(description="source_column=canonical_field, repeatable")] = None,

@@ -9,13 +9,11 @@ from fastapi import APIRouter, Header, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from cxloop.access import TokenPrincipal
 from cxloop.domain import RecordKind
 from cxloop.errors import InvalidInput, PayloadTooLarge, UnsupportedFile
 from cxloop.ingest.records import CANONICAL_FIELDS
 from cxloop.jobs.intake import accept_records
-from cxloop.permissions import Permission
-from cxloop.web.deps import SettingsDep, StoreDep, api_allowed
+from cxloop.web.deps import IngestCaller, SettingsDep, StoreDep
 
 router = APIRouter(tags=["ingest"])
 
@@ -87,7 +85,7 @@ async def ingest(
     request: Request,
     store: StoreDep,
     settings: SettingsDep,
-    principal: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_INGEST)],
+    principal: IngestCaller,
     source: str | None,
     idempotency_key: str | None,
 ) -> JSONResponse:
@@ -113,7 +111,7 @@ def _route_for(kind: RecordKind) -> Any:
         request: Request,
         store: StoreDep,
         settings: SettingsDep,
-        principal: Annotated[TokenPrincipal, api_allowed(Permission.FEEDBACK_INGEST)],
+        principal: IngestCaller,
         source: Annotated[
             str | None, Query(max_length=100, description="Default `source` for records without one")
         ] = None,

@@ -31,6 +31,8 @@ async def login(
     next: Annotated[str, Form(max_length=2000)] = "/",
 ) -> Response:
     check_csrf(request, csrf_token)
+    # Per client address, on top of the per-account lockout: slows guessing across many accounts.
+    request.app.state.login_limiter.hit(request.client.host if request.client else "unknown")
     try:
         user = await run_in_threadpool(access.authenticate_password, get_store(request), email, password)
     except AuthenticationRequired as exc:

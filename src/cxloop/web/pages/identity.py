@@ -30,6 +30,8 @@ def review_page(
     settings: SettingsDep,
     status: Annotated[str, Query(pattern="^(open|accepted|rejected)$")] = "open",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
+    merged: Annotated[int | None, Query(ge=0)] = None,
+    proposed: Annotated[int | None, Query(ge=0)] = None,
 ) -> Response:
     with store.read() as conn:
         result = match_review.list_candidates(conn, status=status, page=page, page_size=_PAGE_SIZE)
@@ -41,10 +43,25 @@ def review_page(
                 result, may_see_pii=user_may(user, Permission.PII_VIEW), ring=load_key_ring(settings)
             ),
             "status": status,
+            "matched": {"merged": merged, "proposed": proposed} if merged is not None else None,
             "pages": max(1, -(-result["total"] // _PAGE_SIZE)),
             "page_link": lambda n: "/identity/review?" + urlencode({"status": status, "page": n}),
         },
     )
+
+
+@router.post("/identity/matching")
+def run_matching_page(
+    request: Request, user: Steward, store: StoreDep, settings: SettingsDep, csrf_token: Csrf = ""
+) -> Response:
+    """Match every live profile now (the server also does it every
+    `CXLOOP_IDENTITY_MATCHING_INTERVAL_SECONDS`) and come back to the queue with what happened."""
+    from cxloop.jobs.identity_matching import run_identity_matching
+
+    check_csrf(request, csrf_token)
+    summary = run_identity_matching(store, settings, now=utc_now())
+    query = urlencode({"merged": summary.get("merged", 0), "proposed": summary.get("proposed", 0)})
+    return RedirectResponse(f"/identity/review?{query}", status_code=303)
 
 
 @router.post("/identity/review/{candidate_id}")
