@@ -211,7 +211,10 @@ def main() -> int:
         tables=[table],
         notes=[
             f"Funnel: {' → '.join(STEPS)}; the store is a migrated cxloop DuckDB file (cached).",
-            f"Load average when the run started: {load:.1f} (other work on the machine slows every figure).",
+            f"Load average (1 min) when the run started: {load:.1f}, when it ended: {os.getloadavg()[0]:.1f} "
+            "(2 cores; other work on the machine slows every figure).",
+            "Method: one grouped pass per customer (first step-1 event, first event of each later step type); "
+            "customers whose minima are out of order are matched hop by hop on their own events only.",
         ],
     )
     return 0

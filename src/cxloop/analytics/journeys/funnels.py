@@ -10,11 +10,11 @@ event log is the cost, so the log is grouped once and joined never on the common
 
 1. One grouped pass per customer: t0 = first step-1 event in the period, m_k = first event of each
    later step's type anywhere in the scanned range.
-2. For most customers the greedy match is read straight off those minima: while m_k > m_{k-1} the
-   earliest step-k event is also the earliest one after step k-1, so t_k = m_k (if it is inside the
-   window; if not, no later step-k event is either). A customer is "settled" that way unless some
-   m_k <= t_{k-1} on the way (a step-k event at or before step k-1, e.g. a repeat purchaser, or a
-   funnel that repeats an event type).
+2. For most customers the greedy match is read straight off those minima: when they strictly increase
+   (t0 < m1 < m2 ...), the earliest step-k event is also the earliest one after step k-1, so t_k = m_k
+   if it is inside the window (and if it is not, no later step-k event is either). A customer whose
+   minima are out of order somewhere (m_k <= m_{k-1}: an earlier purchase with no checkout, a view before the
+   visit, a funnel that repeats an event type) is "unsettled".
 3. Only those unsettled customers are matched hop by hop on their own events inside their window.
 """
 
@@ -82,40 +82,26 @@ def _settle(firsts: ibis.Table, n: int, window: Window) -> ibis.Table:
     return firsts.select("customer_id", **times, unsettled=unsettled)
 
 
-def _hops(events: ibis.Table, entries: ibis.Table, steps: list[str]) -> list[ibis.Table]:
-    """Per step, one row per customer who reached it, carrying t0..tk: the greedy match hop by hop.
-
-    `events` holds only the entrants' own events inside their window, so each hop is a small join.
-    """
-    hops = [entries]
-    for k, step in enumerate(steps[1:], start=1):
-        previous = hops[-1]
-        candidates = events.filter(_.type == step).select(cid=_.customer_id, at=_.occurred_at)
-        # Columns are named through `_` after the join: referring back to `previous` confuses
-        # Ibis's join dereferencing when `previous` itself came out of a join.
-        joined = previous.join(candidates, previous.customer_id == candidates.cid).filter(_.at > _[f"t{k - 1}"])
-        hops.append(joined.group_by(list(previous.columns)).agg(**{f"t{k}": _.at.min()}))
-    return hops
-
-
 def _matched(log: ibis.Table, unsettled: ibis.Table, steps: list[str], window: Window) -> ibis.Table:
-    """customer_id, t0..t{n-1} for the unsettled customers, matched exactly on their own events.
+    """customer_id, t0..t{n-1} for the unsettled customers, matched exactly hop by hop on their own events.
 
     Reads the raw event log, not the filtered one the minima came from: a relation used twice becomes
     a materialized CTE on DuckDB (8M rows written for nothing), and the join to the few unsettled
-    customers is all the filtering this branch needs.
+    customers is all the filtering this branch needs. Each hop left-joins the previous one only (a
+    linear chain): Spark inlines every reference, and a ladder that revisits earlier hops multiplies
+    the plan until the driver runs out of memory.
     """
-    entries = unsettled.select("customer_id", "t0")
-    keys = entries.select(eid=_.customer_id, e0=_.t0)
+    wide = unsettled.select("customer_id", "t0")
+    keys = wide.select(eid=_.customer_id, e0=_.t0)
     later = log.filter(log.type.isin(sorted(set(steps[1:])))).select("customer_id", "type", "occurred_at")
     own = later.join(keys, later.customer_id == keys.eid).filter(
         _.occurred_at > _.e0, seconds_between(_.occurred_at, _.e0) <= window.seconds
     )
-    hops = _hops(own.select("customer_id", "type", "occurred_at"), entries, steps)
-    wide = entries
-    for k, hop in enumerate(hops[1:], start=1):
-        reached = hop.select(rid=_.customer_id, **{f"r{k}": hop[f"t{k}"]})
-        wide = wide.left_join(reached, wide.customer_id == reached.rid).drop("rid").rename({f"t{k}": f"r{k}"})
+    for k, step in enumerate(steps[1:], start=1):
+        candidates = own.filter(_.type == step).select(cid=_.customer_id, at=_.occurred_at)
+        # No later step-k event (or no step k-1 at all) leaves t{k} NULL; earlier times ride along as keys.
+        joined = wide.left_join(candidates, (wide.customer_id == candidates.cid) & (candidates.at > wide[f"t{k - 1}"]))
+        wide = joined.group_by(list(wide.columns)).agg(**{f"t{k}": _.at.min()})
     return wide
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -83,9 +83,9 @@ def _with_dimensions(wh: Warehouse, t: ibis.Table, impl: KpiImplementation, dims
     return t
 
 
-def _period(wh: Warehouse, facts: ibis.Table, query: KpiQuery) -> tuple[date, date] | None:
+def _period(wh: Warehouse, facts: ibis.Table | None, query: KpiQuery) -> tuple[date, date] | None:
     end = query.end
-    if end is None:
+    if end is None and facts is not None:
         # Top-1 rather than MAX: MAX over an empty NOT NULL column comes back as a null that Ibis
         # declared impossible (PostgreSQL), and top-1 is as cheap on DuckDB.
         newest = wh.rows(facts.filter(facts.at.notnull()).select("at").order_by(ibis.desc("at")).limit(1))
@@ -93,10 +93,26 @@ def _period(wh: Warehouse, facts: ibis.Table, query: KpiQuery) -> tuple[date, da
         if latest is None:
             return None
         end = (latest + timedelta(minutes=query.offset_minutes)).date()
+    if end is None:
+        return None
     start = query.start or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         raise InvalidInput(f"from ({start}) is after to ({end})")
     return start, end
+
+
+class _NoFacts(Exception):
+    """The KPI's facts builder found nothing to build on (answered as "no data")."""
+
+
+def _schemas(wh: Warehouse, impl: KpiImplementation, dims: list[str]) -> tuple[Any, ...]:
+    """The schemas the KPI's SQL was compiled against: another store with other column types gets its own."""
+    joined = {FEEDBACK_TOPIC: "feedback_topics", CUSTOMER_TIER: "customers"}
+    names = {
+        *impl.requires,
+        *(joined.get(impl.dimensions[d].how, "teams") for d in dims if impl.dimensions[d].how != COLUMN),
+    }
+    return tuple((name, wh.table(name).schema()) for name in sorted(names))
 
 
 def _utc(day: date, offset: int) -> datetime:
@@ -137,8 +153,10 @@ def compute_kpi(wh: Warehouse, query: KpiQuery) -> dict[str, Any]:
     impl = IMPLEMENTATIONS[definition.id]
     if missing := impl.missing(wh):
         return _empty(definition, query, f"the store has no {', '.join(missing)} data for this KPI yet", wh.engine)
-    facts = impl.facts(wh)
-    if facts is None:
+    # Expressions are built only when their SQL is not cached yet (building them is Python work
+    # of the same order as compiling): `slice_facts` is called by `run` on a cache miss.
+    facts = impl.facts(wh) if query.end is None else None  # the period ends at the newest fact
+    if query.end is None and facts is None:
         return _empty(definition, query, "no data", wh.engine)
     period = _period(wh, facts, query)
     if period is None:
@@ -147,23 +165,44 @@ def compute_kpi(wh: Warehouse, query: KpiQuery) -> dict[str, Any]:
     buckets = _buckets(start, end, query.grain) if query.grain else []
     offset = query.offset_minutes
     lo, hi = _utc(start, offset), _utc(end + timedelta(days=1), offset)
-    previous_lo = lo - (hi - lo)
-    window = facts.filter(facts.at >= (previous_lo if query.compare else lo), facts.at < hi)
     dims = list(dict.fromkeys([*([query.by] if query.by else []), *query.filters]))
-    sliced = _with_dimensions(wh, window, impl, dims)
-    for name, value in query.filters.items():
-        sliced = sliced.filter(sliced[name] == value)
-    sliced = sliced.mutate(current=sliced.at >= lo)
     keys = [*(["bucket"] if query.grain else []), *([query.by] if query.by else [])]
+    # The request's shape, its dates and the schemas it reads name its SQL: the same question again
+    # skips building and compiling the Ibis expressions.
+    shape = (
+        wh.engine,
+        query.kpi,
+        query.by,
+        query.grain,
+        tuple(sorted(query.filters.items())),
+        query.compare,
+        offset,
+        lo,
+        hi,
+        _schemas(wh, impl, dims),
+    )
+    memo: dict[str, ibis.Table] = {}
+
+    def slice_facts() -> ibis.Table:
+        if "sliced" not in memo:
+            built = impl.facts(wh)
+            if built is None:
+                raise _NoFacts
+            window = built.filter(built.at >= (lo - (hi - lo) if query.compare else lo), built.at < hi)
+            sliced = _with_dimensions(wh, window, impl, dims)
+            for name, value in query.filters.items():
+                sliced = sliced.filter(sliced[name] == value)
+            memo["sliced"] = sliced.mutate(current=sliced.at >= lo)
+        return memo["sliced"]
 
     def bucketed(t: ibis.Table) -> ibis.Table:
         return t.mutate(bucket=_bucket_expr(t, query.grain, offset)) if query.grain else t
 
     measure = impl.measure
-    # The request's shape and dates name its SQL: the same question again skips the Ibis compile.
-    shape = (wh.engine, query.kpi, query.by, query.grain, tuple(sorted(query.filters.items())), query.compare,
-             offset, lo, hi)  # fmt: skip
-    totals, found = period_aggregates(wh, measure, sliced, keys, shape, bucketed)
+    try:
+        totals, found = period_aggregates(wh, measure, slice_facts, keys, shape, bucketed)
+    except _NoFacts:
+        return _empty(definition, query, "no data", wh.engine)
     total = measure.point(totals.get(True, {}))
     result = _empty(definition, query, "", wh.engine)
     result.update(
@@ -181,7 +220,7 @@ def compute_kpi(wh: Warehouse, query: KpiQuery) -> dict[str, Any]:
         }
         previous = totals.get(False, {})
         result["previous"] = measure.point(previous)
-        result["comparison"] = _comparison(wh, definition, impl, sliced, totals.get(True, {}), previous, shape)
+        result["comparison"] = _comparison(wh, definition, impl, slice_facts, totals.get(True, {}), previous, shape)
     return result
 
 
@@ -214,7 +253,7 @@ def _comparison(
     wh: Warehouse,
     definition: KpiDefinition,
     impl: KpiImplementation,
-    sliced: ibis.Table,
+    sliced: Callable[[], ibis.Table],
     current: dict[str, Any],
     previous: dict[str, Any],
     shape: Hashable,
@@ -241,21 +280,28 @@ def _comparison(
     }
 
 
-def _mann_whitney(wh: Warehouse, sliced: ibis.Table, difference: float, shape: Hashable) -> stats.Comparison | None:
+def _mann_whitney(
+    wh: Warehouse, slice_facts: Callable[[], ibis.Table], difference: float, shape: Hashable
+) -> stats.Comparison | None:
     """Rank sums in the database: one row per distinct value with its count in each period, the
     average rank of tied values from a running total, then the current period's rank sum."""
-    g = sliced.select(x=sliced.x.cast("float64"), cur=ibis.ifelse(sliced.current, 1, 0))
-    by_value = g.group_by("x").aggregate(c1=g.cur.sum(), c0=(1 - g.cur).sum())
-    tied = by_value.mutate(t=by_value.c1 + by_value.c0)
-    ranked = tied.mutate(upto=tied.t.sum().over(ibis.cumulative_window(order_by="x")))
-    ranked = ranked.mutate(avg_rank=ranked.upto.cast("float64") - (ranked.t.cast("float64") - 1) / 2)
-    sums = ranked.aggregate(
-        n1=ranked.c1.sum(),
-        n0=ranked.c0.sum(),
-        r1=(ranked.c1.cast("float64") * ranked.avg_rank).sum(),
-        ties=(ranked.t.cast("float64") ** 3 - ranked.t.cast("float64")).sum(),
-    )
-    row = run(wh, sums, (shape, "mann_whitney"))[0]
+
+    def rank_sums() -> ibis.Table:
+        sliced = slice_facts()
+        g = sliced.select(x=sliced.x.cast("float64"), cur=ibis.ifelse(sliced.current, 1, 0))
+        by_value = g.group_by("x").aggregate(c1=g.cur.sum(), c0=(1 - g.cur).sum())
+        tied = by_value.mutate(t=by_value.c1 + by_value.c0)
+        ranked = tied.mutate(upto=tied.t.sum().over(ibis.cumulative_window(order_by="x")))
+        ranked = ranked.mutate(avg_rank=ranked.upto.cast("float64") - (ranked.t.cast("float64") - 1) / 2)
+        sums = ranked.aggregate(
+            n1=ranked.c1.sum(),
+            n0=ranked.c0.sum(),
+            r1=(ranked.c1.cast("float64") * ranked.avg_rank).sum(),
+            ties=(ranked.t.cast("float64") ** 3 - ranked.t.cast("float64")).sum(),
+        )
+        return sums
+
+    row = run(wh, rank_sums, (shape, "mann_whitney"))[0]
     return stats.mann_whitney(
         int(row["n1"] or 0), int(row["n0"] or 0), float(row["r1"] or 0), float(row["ties"] or 0), difference
     )

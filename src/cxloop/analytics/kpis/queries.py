@@ -13,6 +13,7 @@ KPI queries, so the SQL is kept per request shape (`QueryShape`) and only execut
 from __future__ import annotations
 
 import math
+import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
@@ -26,57 +27,67 @@ ADDITIVE = ("share", "nps", "mean", "ratio")
 Row = dict[str, Any]
 _PART = "_part"  # 0: a period's total, 1: a current-period slice row (their keys may be NULL either way)
 
-_SQL_CACHE: OrderedDict[Hashable, str] = OrderedDict()
+#: request shape → (SQL, result schema); bounded, least recently used first out.
+_SQL_CACHE: OrderedDict[Hashable, tuple[str, Any]] = OrderedDict()
 _SQL_CACHE_SIZE = 512
+_SQL_LOCK = threading.Lock()
 
 
-def run(wh: Warehouse, expr: ibis.Table, shape: Hashable | None) -> list[Row]:
-    """The rows of `expr`; on DuckDB the SQL compiled for an identical request shape is reused."""
+def run(wh: Warehouse, build: Callable[[], ibis.Table], shape: Hashable | None) -> list[Row]:
+    """The rows of the expression `build` makes; on DuckDB a request shape seen before runs its cached
+    SQL without building or compiling anything (other engines compile every time: Ibis binds
+    PostgreSQL and Spark sessions to the expression)."""
     if wh.engine != "duckdb" or shape is None:
-        return wh.rows(expr)
-    key = (shape, expr.schema())
-    sql = _SQL_CACHE.get(key)
-    if sql is None:
-        sql = str(wh.backend.compile(expr))
-        _SQL_CACHE[key] = sql
-        if len(_SQL_CACHE) > _SQL_CACHE_SIZE:
-            _SQL_CACHE.popitem(last=False)
-    else:
-        _SQL_CACHE.move_to_end(key)
+        return wh.rows(build())
+    with _SQL_LOCK:  # the web server answers requests on several threads
+        cached = _SQL_CACHE.get(shape)
+        if cached is not None:
+            _SQL_CACHE.move_to_end(shape)
+    if cached is None:
+        expr = build()
+        cached = (str(wh.backend.compile(expr)), expr.schema())
+        with _SQL_LOCK:
+            _SQL_CACHE[shape] = cached
+            while len(_SQL_CACHE) > _SQL_CACHE_SIZE:
+                _SQL_CACHE.popitem(last=False)
     from ibis.backends.duckdb.converter import DuckDBPyArrowData
 
+    sql, schema = cached
     con: Any = getattr(wh.backend, "con")  # noqa: B009 (BaseBackend does not declare the driver connection)
     table = con.sql(sql).to_arrow_table()
-    return expr.__pyarrow_result__(table, data_mapper=DuckDBPyArrowData).to_pylist()  # type: ignore[no-any-return]
+    return DuckDBPyArrowData.convert_table(table, schema).to_pylist()  # type: ignore[no-any-return]
 
 
 def period_aggregates(
     wh: Warehouse,
     measure: Measure,
-    sliced: ibis.Table,
+    slice_facts: Callable[[], ibis.Table],
     keys: list[str],
     shape: Hashable | None,
     bucketed: Callable[[ibis.Table], ibis.Table],
 ) -> tuple[dict[bool, Row], dict[tuple[Any, ...], Row]]:
     """({current?: totals}, {slice key: current-period row}) from one query.
 
-    `sliced` has a boolean `current` column (False for the comparison period) and the dimension
+    `slice_facts()` builds the facts with a boolean `current` column (False for the comparison period) and the dimension
     columns; `bucketed` adds the `bucket` column when the keys have one (computed per row, so only on
     the rows that need it).
     """
     if not keys:
-        only = run(wh, measure.aggregate(sliced, ["current"]), shape)
+        only = run(wh, lambda: measure.aggregate(slice_facts(), ["current"]), shape)
         return {bool(r["current"]): r for r in only}, {}
     if measure.kind in ADDITIVE:
-        fine = run(wh, measure.aggregate(bucketed(sliced), ["current", *keys]), shape)
+        fine = run(wh, lambda: measure.aggregate(bucketed(slice_facts()), ["current", *keys]), shape)
         found = {tuple(r[k] for k in keys): r for r in fine if r["current"]}
         return _summed(fine, ["current", *keys]), found
-    # Not additive: the period totals and the current period's slices are aggregated separately (a
-    # finer customer fold shared by both costs more than it saves: twice the groups to hash).
-    totals_expr = measure.aggregate(sliced, ["current"])
-    current = bucketed(sliced.filter(sliced.current))
-    rows_expr = measure.aggregate(current, keys)
-    both = run(wh, _glued(totals_expr, rows_expr, current, keys), shape)
+
+    def both_parts() -> ibis.Table:
+        # Not additive: the period totals and the current period's slices are aggregated separately
+        # (a finer customer fold shared by both costs more than it saves: twice the groups to hash).
+        sliced = slice_facts()
+        current = bucketed(sliced.filter(sliced.current))
+        return _glued(measure.aggregate(sliced, ["current"]), measure.aggregate(current, keys), current, keys)
+
+    both = run(wh, both_parts, shape)
     totals = {bool(r["current"]): r for r in both if r[_PART] == 0}
     found = {tuple(r[k] for k in keys): r for r in both if r[_PART] == 1}
     return totals, found
