@@ -94,7 +94,7 @@ def throughput_table(deterministic_size: int, probabilistic_size: int, repeats: 
             "records per CPU second",
             "precision",
             "recall",
-            "target s",
+            "target CPU seconds",
             "met?",
         ],
         section="throughput",

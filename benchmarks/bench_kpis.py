@@ -250,7 +250,7 @@ def main() -> None:
             "DuckDB p50 ms",
             "DuckDB p95 ms",
             "DuckDB first call ms",
-            "target p95 ms",
+            "target DuckDB p95 ms",
             "met?",
             "PostgreSQL p50 ms",
             "PostgreSQL p95 ms",

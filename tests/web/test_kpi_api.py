@@ -60,7 +60,7 @@ def seeded(store: Store) -> Store:
 
 @pytest.fixture
 def read_headers(seeded: Store) -> dict[str, str]:
-    from conftest import make_token
+    from support.helpers import make_token
 
     return make_token(seeded, TokenScope.READ)
 
@@ -137,7 +137,7 @@ def test_bad_queries_get_a_clear_4xx(
 
 
 def test_kpis_need_a_token_with_read_scope(client: TestClient, seeded: Store) -> None:
-    from conftest import make_token
+    from support.helpers import make_token
 
     assert client.get("/api/v1/kpis").status_code == 401
     assert client.get("/api/v1/kpis/nps", headers=make_token(seeded, TokenScope.INGEST)).status_code == 403
