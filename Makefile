@@ -32,7 +32,7 @@ demo: $(RUNTIME_STAMP)
 	$(BIN)/cxloop --data-dir cxloop-demo demo --host $${HOST:-127.0.0.1} --port $${PORT:-8000}
 
 test: $(DEV_STAMP)
-	bash scripts/ensure-system-deps.sh postgres chromium
+	bash scripts/ensure-system-deps.sh postgres chromium java
 	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
@@ -43,7 +43,7 @@ lint: $(DEV_STAMP)
 	$(BIN)/mypy
 
 bench: $(DEV_STAMP)
-	bash scripts/ensure-system-deps.sh postgres
+	bash scripts/ensure-system-deps.sh postgres java
 	$(BIN)/python benchmarks/run_all.py
 
 clean:

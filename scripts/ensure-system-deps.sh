@@ -1,16 +1,16 @@
 #!/usr/bin/env bash
 # Install the system programs the test suite drives for real: a PostgreSQL server
-# (>= 15) and Debian's Chromium. CI starts on a fresh Debian machine, so the
+# (>= 15), Debian's Chromium, and a Java runtime (>= 17) for the Spark analytics tests. CI starts on a fresh Debian machine, so the
 # project itself must bring these in; when they are already there this prints nothing.
 #
-# Usage: scripts/ensure-system-deps.sh [postgres] [chromium]   (default: both)
+# Usage: scripts/ensure-system-deps.sh [postgres] [chromium] [java]   (default: all)
 set -euo pipefail
 
 readonly MIN_POSTGRES_MAJOR=15
 readonly CHROMIUM_PATH=/usr/bin/chromium
 
 usage() {
-    echo "usage: $0 [postgres] [chromium]" >&2
+    echo "usage: $0 [postgres] [chromium] [java]" >&2
     exit 2
 }
 
@@ -45,6 +45,14 @@ have_postgres() {
     return 1
 }
 
+# PySpark 4 needs Java 17 or newer on the PATH.
+have_java() {
+    local version
+    command -v java >/dev/null 2>&1 || return 1
+    version=$(java -version 2>&1 | head -n 1 | sed -E 's/.*version "([0-9]+).*/\1/')
+    [[ "$version" =~ ^[0-9]+$ ]] && (( version >= 17 ))
+}
+
 have_chromium() {
     [[ -x "$CHROMIUM_PATH" ]]
 }
@@ -56,14 +64,17 @@ have_hangul_font() {
 
 want_postgres=0
 want_chromium=0
+want_java=0
 if (( $# == 0 )); then
     want_postgres=1
     want_chromium=1
+    want_java=1
 fi
 for arg in "$@"; do
     case "$arg" in
         postgres | postgresql) want_postgres=1 ;;
         chromium) want_chromium=1 ;;
+        java) want_java=1 ;;
         -h | --help) usage ;;
         *) echo "$0: unknown component '$arg'" >&2; usage ;;
     esac
@@ -78,6 +89,9 @@ if (( want_chromium )) && ! have_chromium; then
 fi
 if (( want_chromium )) && ! have_hangul_font; then
     missing+=(fonts-nanum)
+fi
+if (( want_java )) && ! have_java; then
+    missing+=(openjdk-17-jre-headless)
 fi
 (( ${#missing[@]} == 0 )) && exit 0
 
@@ -106,5 +120,9 @@ if (( want_postgres )) && ! have_postgres; then
 fi
 if (( want_chromium )) && ! have_chromium; then
     echo "$0: chromium installed but $CHROMIUM_PATH is missing" >&2
+    exit 1
+fi
+if (( want_java )) && ! have_java; then
+    echo "$0: openjdk-17-jre-headless installed but no java >= 17 is on the PATH" >&2
     exit 1
 fi
