@@ -46,7 +46,9 @@ class ActionCreate(BaseModel):
 
 
 class ActionUpdate(BaseModel):
-    version: int | None = Field(default=None, description="The version you read; a stale one answers 409")
+    version: int | None = Field(
+        default=None, ge=0, le=2_147_483_647, description="The version you read; a stale one answers 409"
+    )
     title: str | None = Field(default=None, min_length=1, max_length=300)
     description: str | None = Field(default=None, max_length=20_000)
     topic: str | None = Field(default=None, max_length=64)

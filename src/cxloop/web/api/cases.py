@@ -34,7 +34,9 @@ class CaseCreate(BaseModel):
 
 
 class CaseUpdate(BaseModel):
-    version: int = Field(description="The version you read; a stale one answers 409 with the current version")
+    version: int = Field(
+        ge=0, le=2_147_483_647, description="The version you read; a stale one answers 409 with the current version"
+    )
     status: CaseState | None = None
     assignee_user_id: str | None = Field(default=None, max_length=26, description="null unassigns")
     priority: Priority | None = None

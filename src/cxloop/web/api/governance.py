@@ -32,7 +32,7 @@ def search_audit(
     from_: Annotated[str | None, Query(alias="from", max_length=64, description="ISO time or date")] = None,
     to: Annotated[str | None, Query(max_length=64, description="ISO time or date (exclusive)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0)] = 0,
+    offset: Annotated[int, Query(ge=0, le=100_000_000)] = 0,
 ) -> dict[str, Any]:
     since = parse_moment(from_, settings) if from_ else None
     until = parse_moment(to, settings) if to else None

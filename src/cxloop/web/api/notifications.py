@@ -88,7 +88,7 @@ def mark_my_notifications_read(store: StoreDep, user_id: Owner, body: MarkRead) 
 
 
 class RulePatch(BaseModel):
-    version: int = Field(description="The version you read; a stale one answers 409")
+    version: int = Field(ge=0, le=2_147_483_647, description="The version you read; a stale one answers 409")
     enabled: bool | None = None
     channels: dict[str, Any] | None = None
     params: dict[str, Any] | None = None

@@ -30,8 +30,8 @@ def review_page(
     settings: SettingsDep,
     status: Annotated[str, Query(pattern="^(open|accepted|rejected)$")] = "open",
     page: Annotated[int, Query(ge=1, le=100_000)] = 1,
-    merged: Annotated[int | None, Query(ge=0)] = None,
-    proposed: Annotated[int | None, Query(ge=0)] = None,
+    merged: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
+    proposed: Annotated[int | None, Query(ge=0, le=10_000_000)] = None,
 ) -> Response:
     with store.read() as conn:
         result = match_review.list_candidates(conn, status=status, page=page, page_size=_PAGE_SIZE)
