@@ -17,7 +17,7 @@ import pytest
 from cxloop.config import Settings
 from cxloop.domain import RecordKind
 from cxloop.errors import InvalidInput, PayloadTooLarge, UnsupportedFile
-from cxloop.ingest.files import detect_format, load_mapping_file, parse_mapping, read_rows
+from cxloop.ingest.files import detect_format, load_mapping_file, parse_mapping, read_rows, read_table
 from cxloop.jobs.imports import import_into_store
 from cxloop.store.engine import Store
 
@@ -340,3 +340,9 @@ def test_report_rows_are_the_rows_a_spreadsheet_shows(
     assert (report.rows, report.accepted, report.rejected) == (5, 3, 2)
     assert [(r["row"], r["field"]) for r in report.rejections] == [(5, "channel"), (7, "occurred_at")]
     assert "'fax' is not one of" in report.rejections[0]["reason"]
+
+
+def test_read_table_keeps_rows_of_empty_cells_and_skips_blank_lines() -> None:
+    """Per-row tools (analyze, classify predict) answer once per input row, empty texts included."""
+    _, rows = read_table(b'id,text\n1,hello\n2,""\n\n3,bye\n,\n', "texts.csv")
+    assert [(r["id"], r["text"]) for r in rows] == [("1", "hello"), ("2", ""), ("3", "bye"), ("", "")]

@@ -259,4 +259,6 @@ def read_table(data: bytes, file_name: str) -> tuple[list[str], list[dict[str, A
     header = [h.strip().lstrip("\ufeff") for h in next(reader, [])]
     if not any(header):
         raise InvalidInput("the file is empty: expected a header row with column names")
-    return header, [dict(zip(header, cells, strict=False)) for cells in reader if any(c.strip() for c in cells)]
+    # A blank line is no row; a line of empty cells (`""`, `,,`) is a row whose values are empty, so
+    # per-row outputs (analyze, classify predict) stay aligned with the input rows.
+    return header, [dict(zip(header, cells, strict=False)) for cells in reader if cells]
