@@ -102,7 +102,7 @@ def _value(conn: sa.Connection, customer_id: str, now: datetime) -> dict[str, An
 
 
 def _activity(conn: sa.Connection, customer_id: str) -> dict[str, Any]:
-    timeline = _timeline_query(customer_id).subquery()
+    timeline = timeline_query(customer_id).subquery()
     first, last, n_events, n_feedback = conn.execute(
         sa.select(
             sa.func.min(timeline.c.occurred_at),
@@ -186,7 +186,7 @@ def _cases(conn: sa.Connection, customer_id: str) -> dict[str, list[dict[str, An
     }
 
 
-def _timeline_query(customer_id: str) -> sa.CompoundSelect[Any]:
+def timeline_query(customer_id: str) -> sa.CompoundSelect[Any]:
     event_rows = sa.select(
         events.c.id,
         sa.literal("event").label("record"),
@@ -222,7 +222,7 @@ def _timeline_query(customer_id: str) -> sa.CompoundSelect[Any]:
 
 def timeline(conn: sa.Connection, customer_id: str, *, page: int, page_size: int) -> dict[str, Any]:
     """Events and feedback of every channel, newest first, one page at a time."""
-    rows = _timeline_query(customer_id).subquery()
+    rows = timeline_query(customer_id).subquery()
     total = conn.execute(sa.select(sa.func.count()).select_from(rows)).scalar_one()
     entries = (
         conn.execute(

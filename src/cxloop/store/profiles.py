@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from cxloop.governance.crypto import KeyRing
 from cxloop.identity.identifiers import normalize_email, normalize_external_id, normalize_phone
 from cxloop.identity.link_keys import search_link_keys
+from cxloop.store.customer360 import timeline_query
 from cxloop.store.search import LIKE_ESCAPE, contains_pattern
-from cxloop.store.tables import customer_identities, customers, events, feedback
+from cxloop.store.tables import customer_identities, customers
 
 
 def _legacy_link_keys(search: str, namespaces: list[str]) -> set[str]:
@@ -107,33 +108,7 @@ def get_profile(conn: sa.Connection, customer_id: str, *, timeline_limit: int = 
             .order_by(customer_identities.c.kind, customer_identities.c.created_at)
         ).mappings()
     )
-    event_rows = sa.select(
-        events.c.id,
-        sa.literal("event").label("record"),
-        events.c.occurred_at,
-        events.c.channel,
-        events.c.type.label("title"),
-        sa.cast(events.c.value, sa.Float).label("value"),
-        events.c.currency,
-        sa.literal(None, sa.Text).label("text"),
-        sa.literal(None, sa.String).label("survey_type"),
-        sa.literal(None, sa.SmallInteger).label("score"),
-        events.c.journey_stage,
-    ).where(events.c.customer_id == customer_id)
-    feedback_rows = sa.select(
-        feedback.c.id,
-        sa.literal("feedback").label("record"),
-        feedback.c.occurred_at,
-        feedback.c.channel,
-        feedback.c.source.label("title"),
-        sa.literal(None, sa.Float).label("value"),
-        sa.literal(None, sa.String).label("currency"),
-        sa.func.substr(feedback.c.text, 1, 400).label("text"),
-        feedback.c.survey_type,
-        feedback.c.score,
-        feedback.c.journey_stage,
-    ).where(feedback.c.customer_id == customer_id)
-    timeline = sa.union_all(event_rows, feedback_rows).subquery()
+    timeline = timeline_query(customer_id).subquery()  # the same union the Customer 360 page reads
     # Results are materialized at once: DuckDB reuses the cursor for the next statement.
     entries = list(
         conn.execute(sa.select(timeline).order_by(timeline.c.occurred_at.desc()).limit(timeline_limit)).mappings()

@@ -3,9 +3,11 @@ replies and status buttons. Forms carry `version`; a stale one re-renders with a
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -17,6 +19,7 @@ from cxloop.route.manual import create_case_by_hand, visible_team_ids
 from cxloop.route.views import case_view, format_duration
 from cxloop.store import cases as case_repo
 from cxloop.store import profiles
+from cxloop.store.engine import Store
 from cxloop.store.intake import utc_now
 from cxloop.web.deps import SettingsDep, StoreDep, check_csrf, page_allowed, user_may
 from cxloop.web.rendering import render
@@ -134,6 +137,27 @@ def _after(case_id: str, done: str) -> Response:
     return RedirectResponse(f"/cases/{case_id}?done={done}", status_code=303)
 
 
+def _work_on(
+    request: Request,
+    store: Store,
+    user: dict[str, Any],
+    case_id: str,
+    done: str,
+    work: Callable[[sa.Connection], object],
+) -> Response:
+    """One change to a case from its page: in one transaction, after checking the user may see the
+    case; a conflict or a bad value re-renders the page with the message, success comes back to it."""
+    try:
+        with store.write() as conn:
+            _case_for(conn, user, case_id)
+            work(conn)
+    except Conflict as exc:
+        return _detail(request, store, user, case_id, error=exc.message, conflict=True)
+    except InvalidInput as exc:
+        return _detail(request, store, user, case_id, error=exc.message)
+    return _after(case_id, done)
+
+
 @router.post("/cases/{case_id}/update")
 def update_case_form(
     case_id: str,
@@ -154,15 +178,16 @@ def update_case_form(
         changes["assignee_user_id"] = user["id"] if assignee == "me" else (assignee or None)
     if priority:
         changes["priority"] = priority
-    try:
-        with store.write() as conn:
-            _case_for(conn, user, case_id)
-            change_case(conn, store.dialect, case_id, version=version, changes=changes, actor=user["id"], now=utc_now())
-    except Conflict as exc:
-        return _detail(request, store, user, case_id, error=exc.message, conflict=True)
-    except InvalidInput as exc:
-        return _detail(request, store, user, case_id, error=exc.message)
-    return _after(case_id, "updated")
+    return _work_on(
+        request,
+        store,
+        user,
+        case_id,
+        "updated",
+        lambda conn: change_case(
+            conn, store.dialect, case_id, version=version, changes=changes, actor=user["id"], now=utc_now()
+        ),
+    )
 
 
 @router.post("/cases/{case_id}/notes")
@@ -175,13 +200,14 @@ def note_form(
     csrf_token: Csrf = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    try:
-        with store.write() as conn:
-            _case_for(conn, user, case_id)
-            add_note(conn, store.dialect, case_id, text, actor=user["id"], now=utc_now())
-    except InvalidInput as exc:
-        return _detail(request, store, user, case_id, error=exc.message)
-    return _after(case_id, "note")
+    return _work_on(
+        request,
+        store,
+        user,
+        case_id,
+        "note",
+        lambda conn: add_note(conn, store.dialect, case_id, text, actor=user["id"], now=utc_now()),
+    )
 
 
 @router.post("/cases/{case_id}/replies")
@@ -194,15 +220,14 @@ def reply_form(
     csrf_token: Csrf = "",
 ) -> Response:
     check_csrf(request, csrf_token)
-    try:
-        with store.write() as conn:
-            _case_for(conn, user, case_id)
-            add_reply(conn, store.dialect, case_id, text, actor=user["id"], now=utc_now())
-    except Conflict as exc:
-        return _detail(request, store, user, case_id, error=exc.message, conflict=True)
-    except InvalidInput as exc:
-        return _detail(request, store, user, case_id, error=exc.message)
-    return _after(case_id, "replied")
+    return _work_on(
+        request,
+        store,
+        user,
+        case_id,
+        "replied",
+        lambda conn: add_reply(conn, store.dialect, case_id, text, actor=user["id"], now=utc_now()),
+    )
 
 
 @router.post("/cases")
