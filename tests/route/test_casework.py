@@ -167,6 +167,43 @@ def test_lifecycle_is_enforced_and_fcr_recorded(client: TestClient, store: Store
     assert reply["properties"]["case_id"] == case["id"]
 
 
+def test_coming_back_after_a_resolution_reopens_the_case_or_costs_a_closed_case_its_fcr(
+    client: TestClient, store: Store, settings: Settings
+) -> None:
+    case = _one_case(client, store, settings)
+    with store.write() as conn:
+        resolved = change_case(conn, store.dialect, case["id"], version=1, changes={"status": "resolved"},
+                               actor=None, now=utc_now())  # fmt: skip
+    assert resolved["fcr"] is True
+    # Praise after the fix is no recontact: the case stays resolved and first-contact resolved.
+    ingest(client, store, settings, [feedback(2, "해결해 주셔서 정말 감사합니다! 최고예요.")])
+    assert rows(store, cases, cases.c.id == case["id"])[0]["status"] == "resolved"
+
+    ingest(client, store, settings, [feedback(3, "환불이 아직도 안 들어왔어요. 정말 화가 납니다.")])
+    (reopened,) = rows(store, cases)  # no second case: the resolution did not hold
+    assert (reopened["status"], reopened["reopen_count"], reopened["recontact_count"]) == ("in_progress", 1, 1)
+    assert (reopened["resolved_at"], reopened["fcr"]) == (None, None)
+    history = [h["action"] for h in rows(store, case_history, case_history.c.case_id == case["id"])]
+    assert history[-2:] == ["reopened", "recontact"]
+    with store.write() as conn:
+        closed = change_case(conn, store.dialect, case["id"], version=reopened["version"],
+                             changes={"status": "closed"}, actor=None, now=utc_now())  # fmt: skip
+    assert closed["fcr"] is False
+
+    # Another customer's case is closed as resolved; their coming back opens a new case and the
+    # closed one stays closed but is no longer counted as resolved at first contact.
+    ingest(client, store, settings, [feedback(4, "배송이 일주일째 안 와요. 화가 납니다.", email="choi@example.com")])
+    (first,) = rows(store, cases, cases.c.id != case["id"])
+    with store.write() as conn:
+        done = change_case(conn, store.dialect, first["id"], version=first["version"], changes={"status": "closed"},
+                           actor=None, now=utc_now())  # fmt: skip
+    assert done["fcr"] is True
+    ingest(client, store, settings, [feedback(5, "배송이 또 안 와요. 정말 화가 납니다.", email="choi@example.com")])
+    after = rows(store, cases, cases.c.id == first["id"])[0]
+    assert (after["status"], after["fcr"], after["recontact_count"]) == ("closed", False, 1)
+    assert len(rows(store, cases, cases.c.customer_id == first["customer_id"])) == 2
+
+
 def test_sla_checker_warns_breaches_and_escalates_once(client: TestClient, store: Store, settings: Settings) -> None:
     case = _one_case(client, store, settings)
     manager = create_user(store, "lead@example.com", "Lead", "manager-password-1", Role.MANAGER, source="tests")

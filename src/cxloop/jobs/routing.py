@@ -1,5 +1,6 @@
 """The `route` pipeline stage: route each stored feedback item by the rules in force, open cases for
-the ones that need one, join recontacts to the customer's open case, and assign within the team.
+the ones that need one, join recontacts to the customer's open case (or reopen the case resolved
+within the recontact window: the resolution did not hold), and assign within the team.
 Also the periodic SLA check the server runs and `cxloop sla check` calls."""
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ def route_feedback(batch: list[PipelineItem], ctx: StageContext) -> list[Pipelin
     customers = case_repo.customer_attributes(ctx.conn, customer_ids)
     since = ctx.now - timedelta(days=ctx.settings.case_recontact_window_days)
     open_cases = {c: row["id"] for c, row in case_repo.open_cases_of_customers(ctx.conn, customer_ids, since).items()}
+    done_cases = case_repo.recently_done_cases_of_customers(ctx.conn, customer_ids - set(open_cases), since)
     routed = []
     for item in items:
         facts = RoutingInput.from_feedback(item.row, customers.get(str(item.customer_id)))
@@ -52,9 +54,23 @@ def route_feedback(batch: list[PipelineItem], ctx: StageContext) -> list[Pipelin
     calendar = business_calendar(ctx.settings)
     cases = CaseBatch()
     recontacts: dict[str, int] = {}
+    closed_recontacted: set[str] = set()
     for item, facts, decision in routed:
         feedback_id = item.row["id"]
-        joined = open_cases.get(str(item.customer_id)) if item.customer_id and _related(facts) else None
+        customer = str(item.customer_id) if item.customer_id and _related(facts) else None
+        joined = open_cases.get(customer) if customer else None
+        done = done_cases.pop(customer, None) if customer and not joined else None
+        if done is not None and _reopen(cases, done, feedback_id, ctx):
+            joined = open_cases[str(customer)] = done["id"]
+        elif done is not None:
+            # A closed case stays closed and the item is routed on its own, but the customer's coming
+            # back within the window still counts against that case's first-contact resolution.
+            cases.links.append(
+                {"case_id": done["id"], "feedback_id": feedback_id, "joined_at": ctx.now, "is_recontact": True}
+            )
+            cases.record(done["id"], "recontact", {"feedback_id": [None, feedback_id]}, actor=None, at=ctx.now)
+            recontacts[done["id"]] = recontacts.get(done["id"], 0) + 1
+            closed_recontacted.add(done["id"])
         if joined:
             cases.links.append(
                 {"case_id": joined, "feedback_id": feedback_id, "joined_at": ctx.now, "is_recontact": True}
@@ -98,7 +114,18 @@ def route_feedback(batch: list[PipelineItem], ctx: StageContext) -> list[Pipelin
         fresh[case_id]["recontact_count"] = recontacts.pop(case_id)
     cases.write(ctx.conn, ctx.dialect)
     case_repo.add_recontacts(ctx.conn, recontacts, ctx.now)
+    case_repo.unset_fcr(ctx.conn, closed_recontacted, ctx.now)
     return batch
+
+
+def _reopen(cases: CaseBatch, done: dict[str, Any], feedback_id: str, ctx: StageContext) -> bool:
+    """Reopen a resolved case the customer came back about within the recontact window: the
+    resolution did not hold. False for a closed case (closed is final) or one closed meanwhile."""
+    if done["status"] != "resolved" or not case_repo.reopen_on_recontact(ctx.conn, [done["id"]], ctx.now):
+        return False
+    changes = {"status": ["resolved", "in_progress"], "feedback_id": [None, feedback_id]}
+    cases.record(done["id"], "reopened", changes, actor=None, at=ctx.now)
+    return True
 
 
 ROUTING_STAGES = (Stage("route.cases", "route", route_feedback),)

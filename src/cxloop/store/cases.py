@@ -25,6 +25,7 @@ from cxloop.store.tables import (
 )
 
 OPEN_STATUSES = ("new", "assigned", "in_progress", "waiting_on_customer")
+DONE_STATUSES = ("resolved", "closed")
 
 
 # -- teams and members ----------------------------------------------------------------------------
@@ -138,6 +139,25 @@ def open_cases_of_customers(
     return {str(r["customer_id"]): dict(r) for r in list(conn.execute(query).mappings())}
 
 
+def recently_done_cases_of_customers(
+    conn: sa.Connection, customer_ids: Collection[str], since: datetime
+) -> dict[str, dict[str, Any]]:
+    """The newest resolved or closed case of each customer resolved at or after `since`: a related
+    contact after it means the resolution did not hold, so it was no first-contact resolution."""
+    if not customer_ids:
+        return {}
+    query = (
+        sa.select(cases.c.id, cases.c.customer_id, cases.c.status, cases.c.resolved_at)
+        .where(
+            cases.c.customer_id.in_(list(customer_ids)),
+            cases.c.status.in_(DONE_STATUSES),
+            cases.c.resolved_at >= since,
+        )
+        .order_by(cases.c.resolved_at)
+    )
+    return {str(r["customer_id"]): dict(r) for r in list(conn.execute(query).mappings())}
+
+
 # -- writing cases --------------------------------------------------------------------------------
 
 
@@ -170,6 +190,38 @@ def add_recontacts(conn: sa.Connection, counts: Mapping[str, int], now: datetime
                 version=cases.c.version + 1,
                 updated_at=now,
             )
+        )
+
+
+def reopen_on_recontact(conn: sa.Connection, case_ids: Collection[str], now: datetime) -> list[str]:
+    """Resolved cases the customer came back about go back to work (a reopen, like an agent's, so
+    the case can no longer count as first-contact resolved). Returns the ids actually reopened: a case
+    an agent closed meanwhile stays closed."""
+    if not case_ids:
+        return []
+    statement = (
+        cases.update()
+        .where(cases.c.id.in_(list(case_ids)), cases.c.status == "resolved")
+        .values(
+            status="in_progress",
+            reopen_count=sa.func.coalesce(cases.c.reopen_count, 0) + 1,
+            resolved_at=None,
+            fcr=None,
+            version=cases.c.version + 1,
+            updated_at=now,
+        )
+        .returning(cases.c.id)
+    )
+    return [str(r[0]) for r in conn.execute(statement)]
+
+
+def unset_fcr(conn: sa.Connection, case_ids: Collection[str], now: datetime) -> None:
+    """Closed cases stay closed when their customer comes back, but they were not resolved at first contact."""
+    if case_ids:
+        conn.execute(
+            cases.update()
+            .where(cases.c.id.in_(list(case_ids)), cases.c.status == "closed")
+            .values(fcr=False, version=cases.c.version + 1, updated_at=now)
         )
 
 
