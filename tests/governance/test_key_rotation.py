@@ -17,8 +17,10 @@ from cxloop.governance.keys import (
     reencrypt,
     retire_old_keys,
 )
+from cxloop.store import notifications as webhook_repo
 from cxloop.store.engine import Store
-from cxloop.store.tables import consents
+from cxloop.store.intake import utc_now
+from cxloop.store.tables import consents, webhooks
 
 from .seed import add_customer
 
@@ -35,8 +37,12 @@ def test_rotate_reencrypt_and_retire(store: Store, settings: Settings) -> None:
             store, settings, customer, {"analytics": i % 2 == 0}, source="web", actor="a", evidence=f"form-{i}"
         )
     old = load_key_ring(settings)
-    with store.write() as conn:  # a value written before encryption was switched on
+    with store.write() as conn:  # values written before encryption was switched on
         conn.execute(consents.update().where(consents.c.evidence == _evidence(store)[0]).values(evidence="legacy"))
+        webhook_repo.insert_webhook(
+            conn, id="HOOK1", name="legacy", url="http://127.0.0.1:9/", secret="whsec-plaintext-0123", kind="generic",
+            events=["*"], enabled=True, created_at=utc_now(), updated_at=utc_now(),
+        )  # fmt: skip
 
     ring = add_new_key(settings)
     assert ring.key_ids[1:] == old.key_ids
@@ -49,11 +55,17 @@ def test_rotate_reencrypt_and_retire(store: Store, settings: Settings) -> None:
 
     seen: list[int] = []
     changed = reencrypt(store, ring, encrypted_columns(), batch_size=3, progress=lambda _, n: seen.append(n))
-    assert changed == {"consents.evidence": 7, "feedback.text_raw": 0, "customer_identities.raw_value": 0}
-    assert seen == [3, 6, 7]
+    assert changed == {
+        "consents.evidence": 7, "feedback.text_raw": 0, "customer_identities.raw_value": 0, "webhooks.secret": 1,
+    }  # fmt: skip
+    assert seen == [3, 6, 7, 1]  # progress per column: 7 consents in batches of 3, then the webhook
     assert all(KeyRing.key_id_of(v) == ring.current_key_id for v in _evidence(store))
     assert sorted(ring.decrypt(v) for v in _evidence(store)) == sorted(["legacy", *(f"form-{i}" for i in range(1, 7))])
-    done = {"consents.evidence": 0, "feedback.text_raw": 0, "customer_identities.raw_value": 0}
+    with store.read() as conn:  # the legacy webhook secret is sealed now, and opens to what it was
+        sealed = conn.execute(sa.select(webhooks.c.secret)).scalar_one()
+    assert KeyRing.key_id_of(sealed) == ring.current_key_id
+    assert ring.decrypt(sealed) == "whsec-plaintext-0123"
+    done = {"consents.evidence": 0, "feedback.text_raw": 0, "customer_identities.raw_value": 0, "webhooks.secret": 0}
     assert reencrypt(store, ring, encrypted_columns()) == done
 
     assert retire_old_keys(settings, store) == [old.current_key_id]

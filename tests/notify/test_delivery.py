@@ -11,8 +11,10 @@ import pytest
 
 from cxloop.config import Settings
 from cxloop.domain import new_id
+from cxloop.governance.crypto import load_key_ring
 from cxloop.jobs.alerts import ensure_rules
 from cxloop.notify import transport
+from cxloop.notify import webhooks as hooks
 from cxloop.notify.dispatch import dispatch_due, retry_dead
 from cxloop.notify.outbox import record_alerts
 from cxloop.notify.rules import AlertRule
@@ -77,6 +79,30 @@ def test_a_signed_webhook_reaches_the_receiver_and_its_hmac_verifies(store: Stor
     assert delivery["status"] == "sent"
     assert delivery["attempts"] == 1
     assert delivery["sent_at"] is not None
+
+
+def test_webhook_secrets_are_stored_sealed_and_still_sign(store: Store, settings: Settings) -> None:
+    ring = load_key_ring(settings)
+    with WebhookReceiver() as receiver:
+        with store.write() as conn:
+            created = hooks.create_webhook(conn, ring, name="crm", url=receiver.url, kind="generic", events=["*"],
+                                           now=T0)  # fmt: skip
+        with store.read() as conn:
+            [stored] = repo.list_webhooks(conn)
+            assert stored["secret"].startswith("cx1:")
+            assert created["secret"] not in stored["secret"]
+            listed = hooks.public_webhook(stored, ring)
+        assert "secret" not in listed
+        assert listed["secret_hint"] == created["secret"][:4] + "…"
+        _fire(store, _rule(store, "churn_intent"))
+        dispatch_due(store, settings, now=T0)
+    [request] = receiver.requests
+    assert transport.verify(created["secret"], request.body, request.headers["x-cxloop-signature"])
+    with store.write() as conn:
+        changed = hooks.update_webhook(conn, ring, created["id"], {"secret": "a-new-secret-0123456789"}, T0)
+        assert changed["secret_hint"] == "a-ne…"
+        [stored] = repo.list_webhooks(conn)
+    assert hooks.open_secret(ring, stored["secret"]) == "a-new-secret-0123456789"
 
 
 def test_slack_webhooks_get_a_text_payload(store: Store, settings: Settings) -> None:

@@ -28,7 +28,7 @@ from cxloop.governance.crypto import (
 )
 from cxloop.identity import link_keys
 from cxloop.store.engine import Store
-from cxloop.store.tables import consents, customer_identities, feedback
+from cxloop.store.tables import consents, customer_identities, feedback, webhooks
 
 PLAINTEXT = "plaintext"
 
@@ -66,6 +66,7 @@ def encrypted_columns() -> list[EncryptedColumn]:
 
 register_encrypted_column(EncryptedColumn(consents, "evidence"))
 register_encrypted_column(EncryptedColumn(feedback, "text_raw"))
+register_encrypted_column(EncryptedColumn(webhooks, "secret"))  # a credential, sealed like PII
 register_encrypted_column(
     EncryptedColumn(
         customer_identities,

@@ -21,6 +21,7 @@ from cxloop.governance.crypto import load_key_ring
 from cxloop.notify import transport
 from cxloop.notify.consent import customer_may_be_contacted
 from cxloop.notify.outbox import email_text
+from cxloop.notify.webhooks import open_secret
 from cxloop.store import notifications as repo
 from cxloop.store.customers import contact_email
 from cxloop.store.engine import Store
@@ -75,8 +76,9 @@ class _Sender:
                 raise transport.PermanentDeliveryError("the webhook was deleted")
             if not hook["enabled"]:
                 raise transport.PermanentDeliveryError("the webhook is disabled")
+            secret = open_secret(load_key_ring(self.settings), hook["secret"])
             transport.post_webhook(
-                url=hook["url"], secret=hook["secret"], kind=hook["kind"], event=delivery["event"],
+                url=hook["url"], secret=secret, kind=hook["kind"], event=delivery["event"],
                 delivery_id=delivery["id"], payload=payload, now=now, client=self.http,
             )  # fmt: skip
         elif kind == "email":

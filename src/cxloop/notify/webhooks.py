@@ -1,5 +1,9 @@
 """Webhook endpoints and alert rules as people edit them: validation and the store calls, shared by
-the API and the pages. Functions take the caller's connection and never commit."""
+the API and the pages. Functions take the caller's connection and never commit.
+
+A webhook's signing secret is a credential: it is stored sealed with the key ring (like customer
+PII), shown in full once when it is made, and opened only to sign a delivery. Rows written before
+secrets were sealed still open (and `cxloop keys rotate` seals them)."""
 
 from __future__ import annotations
 
@@ -13,6 +17,7 @@ import sqlalchemy as sa
 
 from cxloop.domain import new_id
 from cxloop.errors import Conflict, InvalidInput, NotFound
+from cxloop.governance.crypto import KeyRing
 from cxloop.notify.rules import TRIGGERS, validate_channels, validate_params, validate_rule_list
 from cxloop.store import notifications as repo
 
@@ -41,13 +46,18 @@ def check_events(events: Sequence[str]) -> list[str]:
     return sorted(set(events))
 
 
-def public_webhook(row: dict[str, Any]) -> dict[str, Any]:
+def open_secret(ring: KeyRing, stored: str) -> str:
+    """The signing secret of a stored webhook row (sealed, or plaintext from before sealing)."""
+    return ring.decrypt(stored) if KeyRing.key_id_of(stored) else stored
+
+
+def public_webhook(row: dict[str, Any], ring: KeyRing) -> dict[str, Any]:
     """A webhook as listed: the secret is never shown again, only its first characters."""
-    return {k: v for k, v in row.items() if k != "secret"} | {"secret_hint": row["secret"][:4] + "…"}
+    return {k: v for k, v in row.items() if k != "secret"} | {"secret_hint": open_secret(ring, row["secret"])[:4] + "…"}
 
 
 def create_webhook(
-    conn: sa.Connection, *, name: str, url: str, kind: str, events: Sequence[str], now: datetime,
+    conn: sa.Connection, ring: KeyRing, *, name: str, url: str, kind: str, events: Sequence[str], now: datetime,
     secret: str | None = None, enabled: bool = True,
 ) -> dict[str, Any]:  # fmt: skip
     """Create an endpoint; returns it with the secret (made here when not given), shown this once."""
@@ -58,22 +68,25 @@ def create_webhook(
         raise _bad("kind", f"must be one of {', '.join(WEBHOOK_KINDS)}")
     if secret is not None and len(secret) < MIN_SECRET:
         raise _bad("secret", f"use at least {MIN_SECRET} characters (or leave it out to get a random one)")
-    row = {
+    secret = secret or "whsec_" + secrets.token_urlsafe(24)
+    row: dict[str, Any] = {
         "id": new_id(),
         "name": name,
         "url": check_url(url),
-        "secret": secret or "whsec_" + secrets.token_urlsafe(24),
+        "secret": secret,
         "kind": kind,
         "events": check_events(events),
         "enabled": enabled,
         "created_at": now,
         "updated_at": now,
     }
-    repo.insert_webhook(conn, **row)
+    repo.insert_webhook(conn, **(row | {"secret": ring.encrypt(secret)}))
     return row
 
 
-def update_webhook(conn: sa.Connection, webhook_id: str, changes: dict[str, Any], now: datetime) -> dict[str, Any]:
+def update_webhook(
+    conn: sa.Connection, ring: KeyRing, webhook_id: str, changes: dict[str, Any], now: datetime
+) -> dict[str, Any]:
     if repo.find_webhook(conn, webhook_id) is None:
         raise NotFound(f"no webhook {webhook_id!r}")
     values: dict[str, Any] = {}
@@ -89,7 +102,7 @@ def update_webhook(conn: sa.Connection, webhook_id: str, changes: dict[str, Any]
         elif key == "secret":
             if len(value) < MIN_SECRET:
                 raise _bad("secret", f"use at least {MIN_SECRET} characters")
-            values[key] = value
+            values[key] = ring.encrypt(value)
         elif key in ("name", "enabled"):
             values[key] = value.strip() if isinstance(value, str) else value
         else:
@@ -97,7 +110,7 @@ def update_webhook(conn: sa.Connection, webhook_id: str, changes: dict[str, Any]
     repo.update_webhook(conn, webhook_id, updated_at=now, **values)
     found = repo.find_webhook(conn, webhook_id)
     assert found is not None
-    return public_webhook(found)
+    return public_webhook(found, ring)
 
 
 def replace_rules(conn: sa.Connection, data: Any, now: datetime) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, Field
 
 from cxloop.access import TokenPrincipal
 from cxloop.errors import AuthenticationRequired, InvalidInput, NotFound, PermissionDenied
+from cxloop.governance.crypto import load_key_ring
 from cxloop.jobs.alerts import ensure_rules
 from cxloop.notify import webhooks as hooks
 from cxloop.notify.dispatch import retry_dead
@@ -22,7 +23,7 @@ from cxloop.permissions import Permission, role_allows, scopes_allow
 from cxloop.store import accounts
 from cxloop.store import notifications as repo
 from cxloop.store.intake import utc_now
-from cxloop.web.deps import StoreDep, api_allowed, api_principal, get_store, session_user
+from cxloop.web.deps import SettingsDep, StoreDep, api_allowed, api_principal, get_store, session_user
 
 router = APIRouter(tags=["notifications"])
 
@@ -143,21 +144,25 @@ class WebhookUpdate(BaseModel):
 
 
 @router.get("/webhooks", summary="Webhook endpoints (secrets are not shown)")
-def list_webhooks(store: StoreDep, _: RulesEditor) -> list[dict[str, Any]]:
+def list_webhooks(store: StoreDep, settings: SettingsDep, _: RulesEditor) -> list[dict[str, Any]]:
+    ring = load_key_ring(settings)
     with store.read() as conn:
-        return [hooks.public_webhook(h) for h in repo.list_webhooks(conn)]
+        return [hooks.public_webhook(h, ring) for h in repo.list_webhooks(conn)]
 
 
 @router.post("/webhooks", status_code=201, summary="Add a webhook endpoint; the answer shows its secret once")
-def create_webhook(store: StoreDep, _: RulesEditor, body: WebhookCreate) -> dict[str, Any]:
+def create_webhook(store: StoreDep, settings: SettingsDep, _: RulesEditor, body: WebhookCreate) -> dict[str, Any]:
     with store.write() as conn:
-        return hooks.create_webhook(conn, **body.model_dump(), now=utc_now())
+        return hooks.create_webhook(conn, load_key_ring(settings), **body.model_dump(), now=utc_now())
 
 
 @router.patch("/webhooks/{webhook_id}", summary="Change a webhook endpoint")
-def update_webhook(webhook_id: str, store: StoreDep, _: RulesEditor, body: WebhookUpdate) -> dict[str, Any]:
+def update_webhook(
+    webhook_id: str, store: StoreDep, settings: SettingsDep, _: RulesEditor, body: WebhookUpdate
+) -> dict[str, Any]:
+    ring = load_key_ring(settings)
     with store.write() as conn:
-        return hooks.update_webhook(conn, webhook_id, body.model_dump(exclude_none=True), utc_now())
+        return hooks.update_webhook(conn, ring, webhook_id, body.model_dump(exclude_none=True), utc_now())
 
 
 @router.delete("/webhooks/{webhook_id}", status_code=204, summary="Remove a webhook endpoint")

@@ -9,12 +9,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
 from cxloop.errors import CxloopError
+from cxloop.governance.crypto import load_key_ring
 from cxloop.notify import webhooks as hooks
 from cxloop.notify.dispatch import retry_dead
 from cxloop.permissions import Permission
 from cxloop.store import notifications as repo
 from cxloop.store.intake import utc_now
-from cxloop.web.deps import StoreDep, check_csrf, page_allowed, user_may
+from cxloop.web.deps import SettingsDep, StoreDep, check_csrf, page_allowed, user_may
 from cxloop.web.rendering import render
 
 router = APIRouter(include_in_schema=False)
@@ -42,7 +43,8 @@ def _page(
         if editor:
             context["counts"] = repo.delivery_counts(conn)
             context["dead"] = repo.list_deliveries(conn, status="dead", limit=50)
-            context["hooks"] = [hooks.public_webhook(h) for h in repo.list_webhooks(conn)]
+            ring = load_key_ring(request.app.state.settings)
+            context["hooks"] = [hooks.public_webhook(h, ring) for h in repo.list_webhooks(conn)]
     return render(request, "notifications.html", context, status_code=status)
 
 
@@ -72,7 +74,7 @@ def retry_form(request: Request, delivery_id: str, user: Editor, store: StoreDep
 
 @router.post("/notifications/webhooks")
 def create_webhook_form(
-    request: Request, user: Editor, store: StoreDep, csrf_token: Csrf,
+    request: Request, user: Editor, store: StoreDep, settings: SettingsDep, csrf_token: Csrf,
     name: Annotated[str, Form(max_length=100)] = "", url: Annotated[str, Form(max_length=2000)] = "",
     kind: Annotated[str, Form(max_length=16)] = "generic", events: Annotated[str, Form(max_length=500)] = "*",
 ) -> Response:  # fmt: skip
@@ -80,7 +82,9 @@ def create_webhook_form(
     wanted = [e.strip() for e in events.replace(",", " ").split() if e.strip()]
     try:
         with store.write() as conn:
-            created = hooks.create_webhook(conn, name=name, url=url, kind=kind, events=wanted, now=utc_now())
+            created = hooks.create_webhook(
+                conn, load_key_ring(settings), name=name, url=url, kind=kind, events=wanted, now=utc_now()
+            )
     except CxloopError as exc:
         if exc.status_code >= 500:
             raise
