@@ -14,7 +14,7 @@ from cxloop.config import Settings
 from cxloop.domain import TokenScope
 from cxloop.jobs.worker import Worker
 from cxloop.store.engine import Store
-from cxloop.store.tables import case_history
+from cxloop.store.tables import audit_log, case_history
 from support.helpers import make_token
 
 ITEMS = [
@@ -112,6 +112,18 @@ def test_patch_notes_replies_and_bad_input(
     unknown = client.post("/api/v1/cases", json={"subject": "x", "team": "no-such-team"}, headers=admin)
     assert unknown.status_code == 422
     assert "no-such-team" in unknown.json()["error"]["message"]
+    # A token is nobody in the case history, so every change it made is in the audit trail by its name.
+    with store.read() as conn:
+        trail = [
+            dict(r) for r in conn.execute(sa.select(audit_log).where(audit_log.c.target_kind == "case")).mappings()
+        ]
+    by_action = sorted((e["action"], e["target_id"]) for e in trail)
+    assert by_action == sorted([
+        *[("case.update", case["id"])] * 2, ("case.note", case["id"]), ("case.reply", case["id"]),
+        ("case.create", created.json()["id"]),
+    ])  # fmt: skip
+    (actor,) = {e["actor"] for e in trail}  # the one admin token, by the name it was created with
+    assert actor.startswith("test-")
 
 
 def test_two_simultaneous_patches_of_one_version(client: TestClient, store: Store, admin: dict[str, str],

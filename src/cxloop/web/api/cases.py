@@ -1,10 +1,14 @@
 """Cases API: list with filters, open by hand, read with history and linked feedback, PATCH with
-optimistic concurrency (`version`), internal notes and outbound replies."""
+optimistic concurrency (`version`), internal notes and outbound replies.
+
+A token belongs to no person, so its changes carry no user in the case history; each one is
+written to the audit trail under the token's name, in the same transaction as the change."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, Query
 from pydantic import BaseModel, Field
 
@@ -15,11 +19,20 @@ from cxloop.route.casework import add_note, add_reply, change_case, load_case
 from cxloop.route.lifecycle import CaseState, Priority
 from cxloop.route.manual import create_case_by_hand
 from cxloop.route.views import case_view
+from cxloop.store import audit
 from cxloop.store import cases as case_repo
+from cxloop.store.engine import Store
 from cxloop.store.intake import utc_now
 from cxloop.web.deps import SettingsDep, StoreDep, api_allowed
 
 router = APIRouter(tags=["cases"])
+
+
+def _audit(
+    conn: sa.Connection, store: Store, principal: TokenPrincipal, action: str, case_id: str, **details: Any
+) -> None:
+    audit.record(conn, store.dialect, actor=principal.name, action=action, target_kind="case", target_id=case_id,
+                 details={"via": "api token", **details})  # fmt: skip
 
 
 class CaseCreate(BaseModel):
@@ -84,6 +97,7 @@ def create_case(
         case = create_case_by_hand(
             conn, store.dialect, settings, body.model_dump(mode="json"), actor=None, now=now, allowed_team_ids=None
         )
+        _audit(conn, store, principal, "case.create", case["id"], team=body.team)
     return case_view(case, now)
 
 
@@ -114,6 +128,7 @@ def patch_case(
         case = change_case(
             conn, store.dialect, case_id, version=version, changes=changes, actor=None, now=now, team_ids=team_ids
         )
+        _audit(conn, store, principal, "case.update", case_id, changes=changes, version=version)
     return case_view(case, now)
 
 
@@ -125,7 +140,9 @@ def post_note(
     principal: Annotated[TokenPrincipal, api_allowed(Permission.CASES_WORK)],
 ) -> dict[str, Any]:
     with store.write() as conn:
-        return add_note(conn, store.dialect, case_id, body.text, actor=None, now=utc_now())
+        note = add_note(conn, store.dialect, case_id, body.text, actor=None, now=utc_now())
+        _audit(conn, store, principal, "case.note", case_id)
+        return note
 
 
 @router.post("/cases/{case_id}/replies", status_code=201, summary="Reply to the customer on the case's channel")
@@ -136,4 +153,6 @@ def post_reply(
     principal: Annotated[TokenPrincipal, api_allowed(Permission.CASES_WORK)],
 ) -> dict[str, Any]:
     with store.write() as conn:
-        return add_reply(conn, store.dialect, case_id, body.text, actor=None, now=utc_now())
+        reply = add_reply(conn, store.dialect, case_id, body.text, actor=None, now=utc_now())
+        _audit(conn, store, principal, "case.reply", case_id)
+        return reply
