@@ -99,8 +99,11 @@ def test_catalog_is_bilingual_and_rejects_broken_definitions() -> None:
         assert definition.localized("ko")["name"] == definition.name["ko"]
     good = "kpis:\n  - {id: x, name: {ko: a, en: b}, formula: {ko: a, en: b}, description: {ko: a, en: b},\n"
     good += "     unit: percent, higher_is_better: true, dimensions: [channel], owner: o, significance: none,\n"
-    good += "     time_basis: t}\n"
+    good += "     time_basis: feedback.occurred_at / events.occurred_at}\n"
     assert list(parse_catalog(good)) == ["x"]
+    assert parse_catalog(good)["x"].time_columns == (("feedback", "occurred_at"), ("events", "occurred_at"))
+    with pytest.raises(CatalogError, match="time_basis"):
+        parse_catalog(good.replace("feedback.occurred_at /", "whenever /"))
     with pytest.raises(CatalogError, match="unknown dimensions"):
         parse_catalog(good.replace("[channel]", "[planet]"))
     with pytest.raises(CatalogError, match="ko and en"):

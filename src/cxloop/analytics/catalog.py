@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -40,6 +41,11 @@ class KpiDefinition:
     @property
     def has_significance(self) -> bool:
         return self.significance != "none"
+
+    @property
+    def time_columns(self) -> tuple[tuple[str, str], ...]:
+        """(table, column) of each timestamp in `time_basis` ("feedback.occurred_at / events.occurred_at")."""
+        return tuple(_time_column(part) for part in self.time_basis.split("/"))
 
     def localized(self, locale: str) -> dict[str, Any]:
         """The definition as the API and the catalog page show it, texts in one language."""
@@ -91,6 +97,11 @@ def _definition(entry: dict[str, Any]) -> KpiDefinition:
     for field in ("owner", "time_basis"):
         if not isinstance(entry.get(field), str) or not entry[field]:
             raise CatalogError(f"KPI {kpi_id!r}: {field} is required")
+    for part in str(entry["time_basis"]).split("/"):
+        if not _TIME_COLUMN.fullmatch(part.strip()):
+            raise CatalogError(
+                f"KPI {kpi_id!r}: time_basis names table.column timestamps joined by ' / ', not {part!r}"
+            )
     return KpiDefinition(
         id=kpi_id,
         name=_bilingual(entry, "name"),
@@ -104,6 +115,14 @@ def _definition(entry: dict[str, Any]) -> KpiDefinition:
         significance=str(entry["significance"]),
         time_basis=str(entry["time_basis"]),
     )
+
+
+_TIME_COLUMN = re.compile(r"[a-z_]+\.[a-z_]+")
+
+
+def _time_column(part: str) -> tuple[str, str]:
+    table, _, column = part.strip().partition(".")
+    return table, column
 
 
 def parse_catalog(text: str) -> dict[str, KpiDefinition]:

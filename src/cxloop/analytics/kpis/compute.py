@@ -83,18 +83,30 @@ def _with_dimensions(wh: Warehouse, t: ibis.Table, impl: KpiImplementation, dims
     return t
 
 
-def _period(wh: Warehouse, facts: ibis.Table | None, query: KpiQuery) -> tuple[date, date] | None:
+def _newest_record(wh: Warehouse, definition: KpiDefinition) -> datetime | None:
+    """The newest timestamp of the KPI's time basis, over the whole table: an unfiltered MAX that DuckDB
+    answers from its column statistics and PostgreSQL from an index, where the newest *qualifying*
+    fact would cost a scan (and, for repurchase, a join) on every default request."""
+    newest: list[datetime] = []
+    for table, column in definition.time_columns:
+        if not wh.has_columns(table, (column,)):
+            continue
+        t = wh.table(table)
+        # Cast to nullable: MAX over an empty NOT NULL column is a NULL that Ibis would refuse.
+        value = wh.scalar(t[column].max().cast(ibis.dtype("timestamp")))
+        if value is not None:
+            newest.append(value)
+    return max(newest) if newest else None
+
+
+def _period(wh: Warehouse, definition: KpiDefinition, query: KpiQuery) -> tuple[date, date] | None:
+    """The period's first and last business-local day; by default the 30 days up to the newest record."""
     end = query.end
-    if end is None and facts is not None:
-        # Top-1 rather than MAX: MAX over an empty NOT NULL column comes back as a null that Ibis
-        # declared impossible (PostgreSQL), and top-1 is as cheap on DuckDB.
-        newest = wh.rows(facts.filter(facts.at.notnull()).select("at").order_by(ibis.desc("at")).limit(1))
-        latest = newest[0]["at"] if newest else None
+    if end is None:
+        latest = _newest_record(wh, definition)
         if latest is None:
             return None
         end = (latest + timedelta(minutes=query.offset_minutes)).date()
-    if end is None:
-        return None
     start = query.start or end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
         raise InvalidInput(f"from ({start}) is after to ({end})")
@@ -153,12 +165,7 @@ def compute_kpi(wh: Warehouse, query: KpiQuery) -> dict[str, Any]:
     impl = IMPLEMENTATIONS[definition.id]
     if missing := impl.missing(wh):
         return _empty(definition, query, f"the store has no {', '.join(missing)} data for this KPI yet", wh.engine)
-    # Expressions are built only when their SQL is not cached yet (building them is Python work
-    # of the same order as compiling): `slice_facts` is called by `run` on a cache miss.
-    facts = impl.facts(wh) if query.end is None else None  # the period ends at the newest fact
-    if query.end is None and facts is None:
-        return _empty(definition, query, "no data", wh.engine)
-    period = _period(wh, facts, query)
+    period = _period(wh, definition, query)
     if period is None:
         return _empty(definition, query, "no records in the store yet", wh.engine)
     start, end = period
