@@ -126,26 +126,31 @@ def enriched_duckdb(sizes: QuerySizes) -> tuple[Path, bool]:
     return target, False
 
 
-def _query(kpi: str, offset: int) -> Any:
+def _query(kpi: str, offset: int, days: int | None = 90) -> Any:
+    """90 days by week against the 90 before (the whole data set), or with `days=None` the explorer's
+    default request: no dates, so the 30 days up to the newest record, by week, against the 30 before."""
     from cxloop.analytics.kpis import KpiQuery
 
+    if days is None:
+        return KpiQuery(kpi, grain="week", compare=True, offset_minutes=offset)
     end = (LATEST + timedelta(minutes=offset)).date()
-    return KpiQuery(kpi, start=end - timedelta(days=89), end=end, grain="week", compare=True, offset_minutes=offset)
+    start = end - timedelta(days=days - 1)
+    return KpiQuery(kpi, start=start, end=end, grain="week", compare=True, offset_minutes=offset)
 
 
-def time_warehouse(wh: Any, runs: int) -> dict[str, tuple[float, float, int, float]]:
+def time_warehouse(wh: Any, runs: int, days: int | None = 90) -> dict[str, tuple[float, float, int, float]]:
     from cxloop.analytics.catalog import load_catalog
     from cxloop.analytics.kpis import compute_kpi
 
     out = {}
     for kpi in load_catalog():
         began = time.perf_counter()
-        compute_kpi(wh, _query(kpi, 540))  # warm-up: compiled SQL cache, Spark's first job
+        compute_kpi(wh, _query(kpi, 540, days))  # warm-up: compiled SQL cache, Spark's first job
         first = (time.perf_counter() - began) * 1000.0
         samples = []
         for _ in range(runs):
             began = time.perf_counter()
-            result = compute_kpi(wh, _query(kpi, 540))
+            result = compute_kpi(wh, _query(kpi, 540, days))
             samples.append(time.perf_counter() - began)
         p50, p95 = milliseconds(samples)
         out[kpi] = (p50, p95, int(result["total"]["n"]), first)
@@ -230,6 +235,7 @@ def main() -> None:
     store = Store(f"duckdb:///{path}")
     with open_warehouse(store) as wh:
         duck = time_warehouse(wh, args.runs)
+        default = time_warehouse(wh, args.runs, days=None)
     store.dispose()
     others: dict[str, dict[str, tuple[float, float, int, float]] | str] = {}
     if not args.skip_others:
@@ -242,16 +248,19 @@ def main() -> None:
 
     at_target = sizes == FULL
     table = Table(
-        f"KPI latency: 90 days by week with the previous period (DuckDB at {sizes.feedback:,} feedback / "
-        f"{sizes.events:,} events; PostgreSQL and Spark at {SMALL.feedback:,} / {SMALL.events:,})",
+        f"KPI latency by week with the previous period (DuckDB at {sizes.feedback:,} feedback / "
+        f"{sizes.events:,} events; PostgreSQL and Spark at {SMALL.feedback:,} / {SMALL.events:,}, 90 days)",
         [
             "kpi",
-            "n (DuckDB)",
-            "DuckDB p50 ms",
-            "DuckDB p95 ms",
-            "DuckDB first call ms",
-            "target DuckDB p95 ms",
+            "n (DuckDB, 90 days)",
+            "DuckDB 90 days p50 ms",
+            "DuckDB 90 days p95 ms",
+            "DuckDB 90 days first call ms",
+            "target DuckDB 90 days p95 ms",
             "met?",
+            "DuckDB default p50 ms",
+            "DuckDB default p95 ms",
+            "default met?",
             "PostgreSQL p50 ms",
             "PostgreSQL p95 ms",
             "Spark p50 ms",
@@ -259,7 +268,9 @@ def main() -> None:
         ],
     )
     for kpi, (p50, p95, n, first) in duck.items():
-        row: list[Any] = [kpi, n, p50, p95, first, TARGET_P95_MS, (p95 < TARGET_P95_MS) if at_target else None]
+        d50, d95 = default[kpi][:2]
+        row: list[Any] = [kpi, n, p50, p95, first, TARGET_P95_MS, (p95 < TARGET_P95_MS) if at_target else None,
+                          d50, d95, (d95 < TARGET_P95_MS) if at_target else None]  # fmt: skip
         for engine in ("postgres", "pyspark"):
             timing = others.get(engine)
             row += list(timing[kpi][:2]) if isinstance(timing, dict) else [None, None]
@@ -268,6 +279,9 @@ def main() -> None:
         f"{args.runs} timed runs per KPI on DuckDB after one warm-up; each run is compute_kpi() end to end "
         "(1-2 queries + Python statistics; the SQL compiled by the warm-up call is reused per request shape), "
         "on one connection of the store. 'first call' is the warm-up: Ibis build + compile + queries.",
+        "'90 days' asks for 90 days by week against the 90 days before: the whole 180-day data set. 'default' is "
+        "what the KPI explorer and the API ask when no dates are given: the 30 days up to the newest record, by "
+        "week, against the 30 days before (a third of the data).",
         "Build: " + ("cached file" if cached else f"{build_seconds:.0f} s (generated in SQL, then cached)"),
         *[f"{engine}: {value}" for engine, value in others.items() if isinstance(value, str)],
         f"Load average (1 min) at the end of the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores; other "
@@ -278,9 +292,10 @@ def main() -> None:
     if not at_target:
         table.notes.append("Quick run: below the target's size, so 'met?' is left empty.")
     targets = [
-        {"name": f"{kpi} p95 < {TARGET_P95_MS:.0f} ms on DuckDB at 1M/10M", "target": TARGET_P95_MS,
-         "measured": p95, "met": p95 < TARGET_P95_MS}
-        for kpi, (_, p95, _, _) in duck.items()
+        {"name": f"{kpi} p95 < {TARGET_P95_MS:.0f} ms on DuckDB at 1M/10M, {shape}", "target": TARGET_P95_MS,
+         "measured": timings[kpi][1], "met": timings[kpi][1] < TARGET_P95_MS}
+        for kpi in duck
+        for shape, timings in (("default request", default), ("90 days", duck))
     ] if at_target else []  # fmt: skip
     write_results(
         args.out,
