@@ -82,3 +82,23 @@ def test_notifications_page_lists_dead_letters_and_webhooks(signed_in: Page) -> 
     hooks.get_by_role("button", name="웹훅 추가").click()
     expect(page.get_by_test_id("webhook-secret")).to_contain_text("whsec_")
     expect(page.get_by_test_id("webhooks")).to_contain_text("ops-slack")
+
+
+def test_alert_rules_are_switched_and_given_recipients_on_the_page(signed_in: Page) -> None:
+    page = signed_in
+    page.goto("/notifications")
+    churn = page.get_by_test_id("alert-rules").locator("tr[data-rule='churn_intent']")
+    expect(churn).to_contain_text("이탈 의도")
+    churn.get_by_label("이메일").fill("cx-lead@example.com, retention@example.com")
+    churn.get_by_label("사용").uncheck()
+    churn.get_by_role("button", name="저장").click()
+    expect(page.get_by_role("status")).to_contain_text("알림 규칙을 저장했습니다")
+    churn = page.get_by_test_id("alert-rules").locator("tr[data-rule='churn_intent']")
+    expect(churn.get_by_label("이메일")).to_have_value("cx-lead@example.com, retention@example.com")
+    expect(churn.get_by_label("사용")).not_to_be_checked()
+
+    churn.get_by_label("이메일").fill("not-an-address")
+    churn.get_by_role("button", name="저장").click()
+    expect(page.get_by_role("alert")).to_contain_text("not-an-address")
+    churn = page.get_by_test_id("alert-rules").locator("tr[data-rule='churn_intent']")
+    expect(churn.get_by_label("이메일")).to_have_value("cx-lead@example.com, retention@example.com")

@@ -1,5 +1,6 @@
-"""The notifications page: your own in-app notifications (mark read), and for rule editors the
-delivery outbox counts, the dead-letter list with a retry button, and the webhook endpoints."""
+"""The notifications page: your own in-app notifications (mark read), and for rule editors the alert
+rules (on/off and who hears about them), the delivery outbox counts, the dead-letter list with a
+retry button, and the webhook endpoints."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from cxloop.errors import CxloopError
 from cxloop.governance.crypto import load_key_ring
+from cxloop.jobs.alerts import ensure_rules
 from cxloop.notify import webhooks as hooks
 from cxloop.notify.dispatch import retry_dead
 from cxloop.permissions import Permission
@@ -31,16 +33,21 @@ def _page(
     *,
     error: str | None = None,
     secret: dict[str, Any] | None = None,
+    saved: bool = False,
     status: int = 200,
 ) -> Response:
     editor = user_may(user, Permission.RULES_EDIT)
+    if editor:
+        with store.write() as conn:  # the built-in rules exist before anyone has edited them
+            ensure_rules(conn, utc_now())
     with store.read() as conn:
         context: dict[str, Any] = {
             "items": repo.list_notifications(conn, user["id"], limit=100),
             "unread": repo.unread_count(conn, user["id"]),
-            "editor": editor, "error": error, "new_hook": secret,
+            "editor": editor, "error": error, "new_hook": secret, "saved": saved,
         }  # fmt: skip
         if editor:
+            context["rules"] = repo.list_rules(conn)
             context["counts"] = repo.delivery_counts(conn)
             context["dead"] = repo.list_deliveries(conn, status="dead", limit=50)
             ring = load_key_ring(request.app.state.settings)
@@ -70,6 +77,39 @@ def retry_form(request: Request, delivery_id: str, user: Editor, store: StoreDep
     with store.write() as conn:
         retry_dead(conn, delivery_id, utc_now())
     return RedirectResponse("/notifications", status_code=303)
+
+
+def _listed(text: str) -> list[str]:
+    return [part.strip() for part in text.replace("\n", ",").split(",") if part.strip()]
+
+
+@router.post("/notifications/rules/{rule_id}")
+def save_rule_form(
+    request: Request, rule_id: str, user: Editor, store: StoreDep, csrf_token: Csrf,
+    version: Annotated[int, Form(ge=0, le=2_147_483_647)],
+    enabled: Annotated[str, Form(max_length=8)] = "", roles: Annotated[str, Form(max_length=500)] = "",
+    case_team: Annotated[str, Form(max_length=8)] = "", webhooks: Annotated[str, Form(max_length=8)] = "",
+    emails: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:  # fmt: skip
+    """On/off and the recipients of one rule; unchecked boxes are absent from a form, so absent is off.
+    The rule's teams and thresholds are kept as they are (the API edits those)."""
+    check_csrf(request, csrf_token)
+    try:
+        with store.write() as conn:
+            rule = next((r for r in repo.list_rules(conn) if r["id"] == rule_id), None)
+            teams = ((rule or {}).get("channels") or {}).get("in_app", {}).get("teams", [])
+            channels = {
+                "in_app": {"roles": _listed(roles), "teams": teams, "case_team": bool(case_team)},
+                "webhooks": bool(webhooks),
+                "emails": _listed(emails),
+            }
+            changes = {"enabled": bool(enabled), "channels": channels}
+            hooks.patch_rule(conn, rule_id, changes, version, utc_now())
+    except CxloopError as exc:
+        if exc.status_code >= 500:
+            raise
+        return _page(request, store, user, error=exc.message, status=exc.status_code)
+    return _page(request, store, user, saved=True)
 
 
 @router.post("/notifications/webhooks")
