@@ -204,6 +204,32 @@ def test_coming_back_after_a_resolution_reopens_the_case_or_costs_a_closed_case_
     assert len(rows(store, cases, cases.c.customer_id == first["customer_id"])) == 2
 
 
+def test_a_reply_after_its_due_time_is_a_breach_even_if_no_pass_ran_meanwhile(
+    client: TestClient, store: Store, settings: Settings
+) -> None:
+    case = _one_case(client, store, settings)
+    due = case["first_response_due_at"]
+    replied = due + timedelta(hours=2)  # the server was down while the case was overdue
+    with store.write() as conn:
+        add_reply(conn, store.dialect, case["id"], "늦어서 죄송합니다.", actor=None, now=replied)
+        rule_set = current_rule_set(conn)
+        counts = check_case_slas(conn, store.dialect, calendar=business_calendar(settings), rule_set=rule_set,
+                                 now=replied + timedelta(minutes=1), warning_ratio=0.8)  # fmt: skip
+    assert (counts["breaches"], counts["escalations"]) == (1, 0)  # the work is done: nothing to escalate
+    stored = rows(store, cases, cases.c.id == case["id"])[0]
+    assert stored["first_response_breached_at"] == due  # when it breached, not when it was noticed
+    assert stored["resolution_breached_at"] is None
+    (breach,) = [
+        h for h in rows(store, case_history, case_history.c.case_id == case["id"]) if h["action"] == "sla_breached"
+    ]
+    assert breach["occurred_at"] == due
+    assert breach["changes"]["met_at"] == replied.isoformat()
+    with store.write() as conn:  # recorded once
+        again = check_case_slas(conn, store.dialect, calendar=business_calendar(settings), rule_set=rule_set,
+                                now=replied + timedelta(minutes=2), warning_ratio=0.8)  # fmt: skip
+    assert again["breaches"] == 0
+
+
 def test_sla_checker_warns_breaches_and_escalates_once(client: TestClient, store: Store, settings: Settings) -> None:
     case = _one_case(client, store, settings)
     manager = create_user(store, "lead@example.com", "Lead", "manager-password-1", Role.MANAGER, source="tests")

@@ -6,6 +6,8 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -46,10 +48,19 @@ class Worker:
     """Processes the intake queue. Several workers may run against PostgreSQL; they never take the
     same record because claims use `FOR UPDATE SKIP LOCKED` and last until the batch commits."""
 
-    def __init__(self, store: Store, settings: Settings, pipeline: Pipeline | None = None) -> None:
+    def __init__(
+        self,
+        store: Store,
+        settings: Settings,
+        pipeline: Pipeline | None = None,
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
         self.store = store
         self.settings = settings
         self.pipeline = pipeline or default_pipeline()
+        # The moment the stages decide at (case creation, recontact windows, alerts). Replaying history
+        # (the demo) sets it to the record's day; the queue's own bookkeeping stays on the real clock.
+        self.clock = clock or intake_repo.utc_now
         self.name = f"{socket.gethostname()}:{os.getpid()}"
         self.processed = 0  # records this worker has finished (failed attempts are not counted)
 
@@ -68,10 +79,10 @@ class Worker:
         return self._process_one_by_one()
 
     def _process(self, conn: sa.Connection, items: list[PipelineItem]) -> None:
-        now = intake_repo.utc_now()
-        ctx = StageContext(conn=conn, dialect=self.store.dialect, settings=self.settings, now=now)
+        ctx = StageContext(conn=conn, dialect=self.store.dialect, settings=self.settings, now=self.clock())
         done = self.pipeline.run(items, ctx)
-        intake_repo.mark_done(conn, self.store.dialect, {item.intake_id: item.record_id for item in done}, now)
+        processed = {item.intake_id: item.record_id for item in done}
+        intake_repo.mark_done(conn, self.store.dialect, processed, intake_repo.utc_now())
 
     def _process_one_by_one(self) -> int:
         """Isolate the record that broke a batch: each record gets its own transaction, and a failing

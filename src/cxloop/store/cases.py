@@ -370,6 +370,33 @@ def open_cases_for_sla(conn: sa.Connection, now: datetime) -> list[dict[str, Any
     return [dict(r) for r in list(conn.execute(query).mappings())]
 
 
+def targets_met_late(conn: sa.Connection, since: datetime) -> list[dict[str, Any]]:
+    """Cases changed since `since` whose first response or resolution came after its due time with no
+    breach recorded (the bound keeps the periodic pass off the whole history)."""
+    query = sa.select(cases).where(
+        cases.c.updated_at >= since,
+        sa.or_(
+            sa.and_(
+                cases.c.first_response_breached_at.is_(None),
+                cases.c.first_response_at > cases.c.first_response_due_at,
+            ),
+            sa.and_(cases.c.resolution_breached_at.is_(None), cases.c.resolved_at > cases.c.resolution_due_at),
+        )
+    )
+    return [dict(r) for r in list(conn.execute(query).mappings())]
+
+
+def cases_to_work(conn: sa.Connection) -> list[dict[str, Any]]:
+    """Open and resolved (not yet closed) cases, oldest first: the queue an agent desk works through."""
+    query = (
+        sa.select(*_case_columns())
+        .select_from(_case_from())
+        .where(cases.c.status.in_((*OPEN_STATUSES, "resolved")))
+        .order_by(cases.c.created_at, cases.c.id)
+    )
+    return [dict(r) for r in list(conn.execute(query).mappings())]
+
+
 # -- routing rule versions ------------------------------------------------------------------------
 
 
