@@ -4,7 +4,8 @@ Accuracy is pairwise: a pair of records is predicted when both land in one clust
 belong to one entity; precision, recall and F1 count pairs. Data sets:
 
 * FEBRL 3 (`../shared/data/identity/febrl3.csv`): 5,000 records, typos and duplicates; target F1 >= 0.99.
-* fake_1000 (Splink's sample): 1,000 noisy records with nicknames and wrong birth dates.
+* fake_1000 (Splink's sample): 1,000 noisy records with swapped and mistyped names, wrong birth dates
+  and e-mails; target F1 >= 0.95 (general means only: nothing is fitted to this file).
 * A synthetic Korean/English set (`cxloop.identity.synthetic`): Hangul and romanized names in every
   order and spelling, phone and date writings, e-mail case, typos, missing fields, family phones.
 
@@ -47,7 +48,7 @@ def accuracy_table(synthetic_size: int) -> Table:
     if (SHARED / "febrl3.csv").exists():
         sets.append(("FEBRL 3", lambda: read_febrl(SHARED / "febrl3.csv"), 0.99))
     if (SHARED / "fake_1000.csv").exists():
-        sets.append(("fake_1000", lambda: read_fake_1000(SHARED / "fake_1000.csv"), None))
+        sets.append(("fake_1000", lambda: read_fake_1000(SHARED / "fake_1000.csv"), 0.95))
     sets.append(("synthetic Korean/English (seed 3)", lambda: make_people(synthetic_size, seed=3), None))
     for name, load, target in sets:
         records, truth = load()
@@ -66,6 +67,7 @@ def accuracy_table(synthetic_size: int) -> Table:
                   s.f1, 0, time.perf_counter() - started, None, None)  # fmt: skip
     table.notes.append(
         "trained mode needs at least 2,000 records; on fake_1000 it falls back to the priors."
+        " In priors mode the share of matching pairs is estimated from each batch (m and u held)."
         " The synthetic set's 'deterministic only' recall shows what shared identifiers alone find."
     )
     return table

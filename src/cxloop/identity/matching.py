@@ -8,83 +8,27 @@ fewer records EM has too few pairs to be trusted, so the priors stay: they are s
 of person data in general (an exact birth date agrees among ~1/20,000 random pairs, names are far
 more common, ...), not tuned on any benchmark.
 
-Candidate pairs come from blocking rules on keys that survive typos in other fields; a blocking
-value shared by more than `max_block` records (a placeholder such as 1900-01-01) blocks nothing.
+The share of pairs that match (the prior odds of every pair) starts cautious, 0.5 duplicates per
+record, and is then estimated from the batch with m and u held (see `_estimated_share`): a batch
+full of duplicates weighs the same evidence against a higher base rate.
+
+Candidate pairs come from blocking rules (`match_levels.BLOCKING`) on keys that survive typos in
+other fields; a key shared by many records (a placeholder such as 1900-01-01) blocks nothing.
 """
 
 from __future__ import annotations
 
 import logging
-from collections import Counter
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cxloop.identity.match_levels import BLOCKING, COLUMNS, COMPARISONS, TERM_FREQUENCY, TRAINING, WEAK_LEVELS, Level
 from cxloop.identity.person import Person
 
 _log = logging.getLogger(__name__)
-Level = tuple[str, str, float, float]  # label, SQL condition (with {c} for the column), m, u
-
-
-def _jw(threshold: float) -> str:
-    return f"jaro_winkler_similarity({{c}}_l, {{c}}_r) >= {threshold}"
-
-
-_EXACT = "{c}_l = {c}_r"
-_TYPO = "damerau_levenshtein({c}_l, {c}_r) <= 1"
-_DIGITS = "regexp_replace({c}, '[^0-9]', '', 'g')"
-#: Exact levels of these fields weigh by how common the value is (a shared "Emma" says less than a
-#: shared "Yeseul"); Splink counts the frequencies in the batch itself.
-TERM_FREQUENCY = {"first_name", "last_name", "city", "birth_date"}
-COMPARISONS: dict[str, tuple[Level, ...]] = {
-    "first_name": (
-        ("exact", _EXACT, 0.70, 0.006),
-        ("same romanized", "first_key_l = first_key_r", 0.08, 0.002),
-        ("swapped with last name", "first_name_l = last_name_r AND last_name_l = first_name_r", 0.02, 0.0002),
-        ("similar", _jw(0.92), 0.10, 0.004),
-        ("somewhat similar", _jw(0.80), 0.05, 0.03),
-    ),
-    "last_name": (
-        ("exact", _EXACT, 0.75, 0.01),
-        ("same romanized", "last_key_l = last_key_r", 0.06, 0.003),
-        ("similar", _jw(0.92), 0.10, 0.005),
-        ("somewhat similar", _jw(0.80), 0.04, 0.03),
-    ),
-    "birth_date": (
-        ("exact", _EXACT, 0.85, 0.00005),
-        ("one typo", _TYPO, 0.10, 0.002),
-        ("same year", "substr({c}_l, 1, 4) = substr({c}_r, 1, 4)", 0.02, 0.015),
-    ),
-    # Addresses of one city share long prefixes, so "similar" also wants the same house numbers.
-    "address": (
-        ("exact", _EXACT, 0.70, 0.0001),
-        (
-            "similar, same numbers",
-            f"{_jw(0.88)} AND {_DIGITS.format(c='{c}_l')} = {_DIGITS.format(c='{c}_r')}",
-            0.2,
-            0.001,
-        ),
-        ("somewhat similar", _jw(0.80), 0.05, 0.05),
-    ),
-    "city": (("exact", _EXACT, 0.85, 0.01), ("similar", _jw(0.88), 0.08, 0.01)),
-    "postcode": (("exact", _EXACT, 0.85, 0.002), ("one typo", _TYPO, 0.08, 0.02)),
-    "email_local": (("exact", _EXACT, 0.80, 0.0001), ("one typo", _TYPO, 0.08, 0.0005)),
-    "phone": (("exact", _EXACT, 0.85, 0.00001), ("one typo", _TYPO, 0.08, 0.0001)),
-    "national_id": (("exact", _EXACT, 0.90, 0.000001),),
-    "gender": (("exact", _EXACT, 0.97, 0.5),),
-}
-WEAK_LEVELS = {"somewhat similar", "same year"}
-COLUMNS = (*COMPARISONS, "first_key", "last_key")
-BLOCKING = (
-    ("first_key", "last_key"),
-    ("birth_date",),
-    ("national_id",),
-    ("email_local",),
-    ("phone",),
-    ("postcode", "first_key"),
-    ("last_key", "city"),
-    ("address",),
-)
+__all__ = ["BLOCKING", "COMPARISONS", "WEAK_LEVELS", "MatchSettings", "ScoredPair", "score_pairs"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,10 +38,18 @@ class MatchSettings:
     train: bool = False
     train_min_records: int = 2000
     max_block: int = 400
+    # Candidate pairs each blocking rule may produce, per record in the batch (see `_table`).
+    pairs_per_record: float = 2.0
     # Value frequencies of a small batch say little about the population (five "김민수" in five rows).
     frequency_min_records: int = 1000
+    # A birth date counts as common (a placeholder) when this many records, or 0.1% of them, share it.
+    common_date_min: int = 10
     u_sample_pairs: float = 3e5
     seed: int = 1
+    # The share of pairs that match starts from 0.5 expected duplicates per record and is then
+    # estimated from the batch (batches of at least this many records), up to this many per record.
+    estimate_duplicates_min_records: int = 200
+    max_duplicates_per_record: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -110,7 +62,7 @@ class ScoredPair:
     disagreed: tuple[str, ...]
 
     def agrees_strongly_on(self, fields: Sequence[str]) -> bool:
-        """Whether one of `fields` agrees at a level better than "somewhat similar" / "same year"."""
+        """Whether one of `fields` agrees at a level not in `WEAK_LEVELS` ("somewhat similar", ...)."""
         return any(
             field == name and level not in WEAK_LEVELS
             for field, _, level in (a.partition(": ") for a in self.agreed)
@@ -135,24 +87,66 @@ def _comparison(name: str, levels: Sequence[Level], *, priors: bool, frequencies
     return {"output_column_name": name, "comparison_levels": out}
 
 
-def _table(persons: Sequence[Person], max_block: int) -> Any:
+def _table(persons: Sequence[Person], settings: MatchSettings) -> Any:
+    import numpy as np
     import pyarrow as pa
+    import pyarrow.compute as pc
 
     columns: dict[str, list[Any]] = {"unique_id": list(range(len(persons)))}
     for name in COLUMNS:
         columns[name] = [getattr(p, name) for p in persons]
-    # Blocking-only copies where values shared by too many records are blanked, so one placeholder
-    # cannot produce millions of pairs; the compared columns keep them.
-    for name in {c for rule in BLOCKING for c in rule}:
-        common = {v for v, n in Counter(columns[name]).items() if n > max_block and v is not None}
-        columns[f"bk_{name}"] = [None if v in common else v for v in columns[name]]
+    columns["birth_year"] = [d[:4] if d else None for d in columns["birth_date"]]
+    columns["name_set"] = [
+        "|".join(sorted((first, last))) if first and last else None
+        for first, last in zip(columns["first_key"], columns["last_key"], strict=True)
+    ]
     # Explicit types: a column that is empty in this batch must still be text to the SQL.
-    schema = pa.schema([("unique_id", pa.int64()), *((name, pa.string()) for name in columns if name != "unique_id")])
-    return pa.table(columns, schema=schema)
+    table = pa.table(
+        columns, schema=pa.schema([("unique_id", pa.int64()), *((n, pa.string()) for n in list(columns)[1:])])
+    )
+    # One blocking key per rule. A key shared by many records pairs them all and says little (a
+    # placeholder, "Kim" in Seoul): each rule spends a budget of pairs proportional to the batch on its
+    # most specific keys, and blanks the rest (and any key of more than `max_block` records). The
+    # compared columns keep every value.
+    budget = max(settings.pairs_per_record * len(persons), settings.max_block**2)
+    for rule in {*BLOCKING, *TRAINING}:
+        key = table.column(rule[0]).combine_chunks()
+        for name in rule[1:]:
+            key = pc.binary_join_element_wise(key, table.column(name).combine_chunks(), "\x1f")
+        codes = np.asarray(pc.fill_null(key.dictionary_encode().indices, -1).to_numpy(zero_copy_only=False))
+        sizes = np.bincount(codes[codes >= 0], minlength=1)
+        order = np.argsort(sizes, kind="stable")
+        spent = np.cumsum(sizes[order] * (sizes[order] - 1) // 2)
+        kept = np.zeros(len(sizes), dtype=bool)
+        kept[order] = (spent <= budget) & (sizes[order] <= settings.max_block)
+        blank = (codes < 0) | ~kept[np.maximum(codes, 0)]
+        table = table.append_column(
+            _key_name(rule), pc.if_else(pa.array(blank), pa.nulls(len(codes), pa.string()), key)
+        )
+    return table
 
 
-def _block(columns: Sequence[str]) -> str:
-    return " AND ".join(f"l.bk_{c} = r.bk_{c}" for c in columns)
+def _key_name(rule: Sequence[str]) -> str:
+    return "bk_" + "__".join(rule)
+
+
+def _block(rule: Sequence[str]) -> str:
+    return f"l.{_key_name(rule)} = r.{_key_name(rule)}"
+
+
+def _date_frequencies(table: Any, min_count: int) -> Any:
+    """Birth date frequencies for the term-frequency adjustment, only of dates shared by at least
+    `min_count` records. A batch with duplicates counts one person's date once per record (four
+    records, four counts), which would mark every real date "common"; a pile-up beyond what one
+    person's duplicates and chance explain is a placeholder (1900-01-01) and weighs little."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    counts = pc.value_counts(table.column("birth_date").drop_null())
+    values, numbers = counts.field("values"), counts.field("counts")
+    keep = pc.greater_equal(numbers, min_count)
+    frequency = pc.divide(pc.cast(pc.filter(numbers, keep), pa.float64()), float(table.num_rows))
+    return pa.table({"birth_date": pc.filter(values, keep), "tf_birth_date": frequency})
 
 
 def score_pairs(
@@ -163,52 +157,94 @@ def score_pairs(
         return []
     logging.getLogger("splink").setLevel(logging.ERROR)
     train = settings.train and len(persons) >= settings.train_min_records
-    table = _table(persons, settings.max_block)
+    table = _table(persons, settings)
     # A field nobody filled in this batch has nothing to learn or compare.
     active = {name: levels for name, levels in COMPARISONS.items() if table.column(name).null_count < len(persons)}
-    linker = _linker(table, active, len(persons), settings, train=train)
+    linker, connection = _linker(table, active, len(persons), settings, train=train)
     if train:
         try:
-            linker.training.estimate_probability_two_random_records_match(
-                [_block(("first_key", "last_key", "birth_date"))], recall=0.7
-            )
+            linker.training.estimate_probability_two_random_records_match([_block(TRAINING[0])], recall=0.7)
             linker.training.estimate_u_using_random_sampling(max_pairs=settings.u_sample_pairs, seed=settings.seed)
-            for rule in (("birth_date",), ("first_key", "last_key")):
+            for rule in TRAINING[1:]:
                 linker.training.estimate_parameters_using_expectation_maximisation(_block(rule))
         except (ValueError, ZeroDivisionError) as exc:
             # EM can collapse a level to m = 0 on a batch that never shows it; the priors still hold.
             _log.warning("training the match model failed (%s); scoring with the priors", exc)
-            linker = _linker(table, active, len(persons), settings, train=False)
-    predictions = linker.inference.predict(threshold_match_probability=lower, warning_mode="never")
-    rows: list[dict[str, Any]] = predictions.as_record_list()
-    return [_scored(row, active) for row in rows]
+            linker, connection = _linker(table, active, len(persons), settings, train=False)
+    count = len(persons)
+    if train or count < settings.estimate_duplicates_min_records:  # training estimated the share itself
+        predictions = linker.inference.predict(threshold_match_probability=lower, warning_mode="never")
+        return [_scored(row, active, 0.0) for row in predictions.as_record_list()]
+    name = linker.inference.predict(warning_mode="never").physical_name  # every blocked pair weighs in
+    weights = connection.execute(f"SELECT match_weight FROM {name}").fetchnumpy()["match_weight"]
+    prior = _prior_share(count)
+    share = _estimated_share(weights, count * (count - 1) / 2, prior, settings.max_duplicates_per_record / (count - 1))
+    shift = _bits(share) - _bits(prior)
+    rows = connection.execute(f"SELECT * FROM {name} WHERE match_weight + {shift} >= {_bits(lower)}")
+    return [_scored(row, active, shift) for row in rows.fetch_arrow_table().to_pylist()]
+
+
+def _prior_share(count: int) -> float:
+    """A small batch is a sample of a larger population: two random records rarely match (0.5
+    expected duplicates per record, at most 1 in 1,000 pairs)."""
+    return min(0.001, 0.5 / max(count - 1, 1))
+
+
+def _bits(probability: float) -> float:
+    return math.log2(probability / (1 - probability)) if probability < 1 else math.inf
+
+
+def _estimated_share(weights: Any, pairs: float, prior: float, ceiling: float) -> float:
+    """The share of all pairs that match, estimated as Fellegi-Sunter EM does with m and u held: the
+    expected number of matches among the blocked pairs (the sum of their match probabilities) over
+    all pairs, repeated until it settles. A batch full of duplicates (a CRM export, a messy merge)
+    then weighs a pair's evidence against its real base rate rather than the cautious prior; the
+    estimate stays between the prior and `ceiling`."""
+    import numpy as np
+
+    evidence = np.asarray(weights, dtype=np.float64) - _bits(prior)  # the pair's Bayes factor in bits
+    share = prior
+    for _ in range(50):
+        odds = np.clip(evidence + _bits(share), -60.0, 60.0)
+        updated = min(max(float(np.sum(1.0 / (1.0 + np.exp2(-odds)))) / pairs, prior), max(ceiling, prior))
+        if abs(updated - share) <= 1e-4 * share:
+            return updated
+        share = updated
+    return share
 
 
 def _linker(
     table: Any, active: dict[str, tuple[Level, ...]], count: int, settings: MatchSettings, *, train: bool
-) -> Any:
+) -> tuple[Any, Any]:
+    """A Splink linker on its own DuckDB connection (returned too, to query the predictions)."""
+    import duckdb
     from splink import DuckDBAPI, Linker
 
-    expected_duplicates = 0.5  # per record; a prior for the share of pairs that match
+    frequencies = count >= settings.frequency_min_records
     spec = {
         "link_type": "dedupe_only",
         "comparisons": [
-            _comparison(name, levels, priors=not train, frequencies=count >= settings.frequency_min_records)
-            for name, levels in active.items()
+            _comparison(name, levels, priors=not train, frequencies=frequencies) for name, levels in active.items()
         ],
         "blocking_rules_to_generate_predictions": [
             {"blocking_rule": _block(rule), "sql_dialect": "duckdb"} for rule in BLOCKING
         ],
-        # A small batch is a sample of a larger population: two random records rarely match.
-        "probability_two_random_records_match": min(0.001, expected_duplicates / max(count - 1, 1)),
+        "probability_two_random_records_match": _prior_share(count),
         "retain_matching_columns": True,  # with them come the gamma (level) columns that explain a pair
         "retain_intermediate_calculation_columns": False,
         "additional_columns_to_retain": [],
     }
-    return Linker(DuckDBAPI().register(table), spec, log_level=logging.ERROR)
+    connection = duckdb.connect()
+    api = DuckDBAPI(connection)
+    linker = Linker(api.register(table), spec, log_level=logging.ERROR)
+    if frequencies and "birth_date" in active:
+        dates = _date_frequencies(table, max(settings.common_date_min, count // 1000))
+        linker.table_management.register_term_frequency_lookup(api.register(dates), "birth_date")
+    return linker, connection
 
 
-def _scored(row: dict[str, Any], active: dict[str, tuple[Level, ...]]) -> ScoredPair:
+def _scored(row: dict[str, Any], active: dict[str, tuple[Level, ...]], shift: float) -> ScoredPair:
+    """The pair of a prediction row; `shift` (bits) moves its weight to the estimated share of matches."""
     agreed: list[str] = []
     disagreed: list[str] = []
     for name, levels in active.items():
@@ -218,6 +254,6 @@ def _scored(row: dict[str, Any], active: dict[str, tuple[Level, ...]]) -> Scored
         elif gamma > 0:
             agreed.append(f"{name}: {levels[len(levels) - gamma][0]}")
     left, right = sorted((int(row["unique_id_l"]), int(row["unique_id_r"])))
-    return ScoredPair(
-        left, right, float(row["match_probability"]), float(row["match_weight"]), tuple(agreed), tuple(disagreed)
-    )
+    weight = float(row["match_weight"]) + shift
+    probability = float(row["match_probability"]) if shift == 0 else 1.0 / (1.0 + 2.0 ** -min(max(weight, -60), 60))
+    return ScoredPair(left, right, probability, weight, tuple(agreed), tuple(disagreed))
