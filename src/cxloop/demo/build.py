@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 DEMO_LOGIN = ("admin@cxloop.demo", "cxloop-demo-2026")
 _MARKER = "demo.json"
-_VERSION = 2  # bump when the generator's output changes, so stale demo stores are rebuilt
+_VERSION = 3  # bump when the generator's output changes, so stale demo stores are rebuilt
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,18 +73,18 @@ def build_demo(settings: Settings, *, seed: int = 42, customers: int = 5000, reb
     store = Store(settings.resolved_database_url)
     migrate.upgrade(store)
     from cxloop.demo.closed_loop import close_the_loop, staff_teams
+    from cxloop.demo.replay import replay_feedback
     from cxloop.demo.synth import generate_company
 
     company = generate_company(seed=seed, customers=customers)
     staff_teams(store, DEMO_LOGIN[1])
-    for kind, records in (
-        (RecordKind.CUSTOMERS, company.customers),
-        (RecordKind.EVENTS, company.events),
-        (RecordKind.FEEDBACK, company.feedback),
-    ):
+    for kind, records in ((RecordKind.CUSTOMERS, company.customers), (RecordKind.EVENTS, company.events)):
         _ingest(store, settings, kind, records)
     processed = Worker(store, settings.model_copy(update={"worker_batch_size": 5000})).run_until_idle()
-    logger.info("demo: processed %s records", processed)
+    logger.info("demo: processed %s customer and event records", processed)
+    replay_feedback(
+        store, settings, company.feedback, lambda kind, records: _ingest(store, settings, kind, records), seed
+    )
     _backfill_emerging_issues(store, settings)
     close_the_loop(store, settings, company.timeline)
     token = _accounts(store)

@@ -269,12 +269,19 @@ def _case_from() -> Any:
 
 
 def get_case(conn: sa.Connection, case_id: str) -> dict[str, Any] | None:
-    row = (
-        conn.execute(sa.select(*_case_columns()).select_from(_case_from()).where(cases.c.id == case_id))
-        .mappings()
-        .first()
-    )
-    return dict(row) if row else None
+    """One case with its team, assignee and customer names. Point lookups by primary key rather than
+    the list's outer joins: on DuckDB those scan the customers and users tables for a single case."""
+    found = conn.execute(sa.select(cases).where(cases.c.id == case_id)).mappings().first()
+    if found is None:
+        return None
+    case = dict(found)
+    case["team"] = conn.execute(sa.select(teams.c.name).where(teams.c.id == case["team_id"])).scalar()
+    case["assignee_name"] = conn.execute(sa.select(users.c.name).where(users.c.id == case["assignee_user_id"])).scalar()
+    customer = conn.execute(
+        sa.select(customers.c.name, customers.c.tier).where(customers.c.id == case["customer_id"])
+    ).first()
+    case["customer_name"], case["customer_tier"] = customer if customer else (None, None)
+    return case
 
 
 def list_cases(
@@ -381,19 +388,14 @@ def targets_met_late(conn: sa.Connection, since: datetime) -> list[dict[str, Any
                 cases.c.first_response_at > cases.c.first_response_due_at,
             ),
             sa.and_(cases.c.resolution_breached_at.is_(None), cases.c.resolved_at > cases.c.resolution_due_at),
-        )
+        ),
     )
     return [dict(r) for r in list(conn.execute(query).mappings())]
 
 
 def cases_to_work(conn: sa.Connection) -> list[dict[str, Any]]:
-    """Open and resolved (not yet closed) cases, oldest first: the queue an agent desk works through."""
-    query = (
-        sa.select(*_case_columns())
-        .select_from(_case_from())
-        .where(cases.c.status.in_((*OPEN_STATUSES, "resolved")))
-        .order_by(cases.c.created_at, cases.c.id)
-    )
+    """Open cases, oldest first: the queue an agent desk works through."""
+    query = sa.select(cases).where(cases.c.status.in_(OPEN_STATUSES)).order_by(cases.c.created_at, cases.c.id)
     return [dict(r) for r in list(conn.execute(query).mappings())]
 
 

@@ -75,6 +75,10 @@ def _column_values(table: sa.Table, rows: Sequence[Mapping[str, Any]]) -> dict[s
     return columns
 
 
+#: Up to this many rows, a DuckDB bulk insert is plain INSERTs.
+SMALL_INSERT = 4
+
+
 class DuckDBDialect(StoreDialect):
     """Embedded DuckDB: one process, writes serialized through one lock, bulk writes via Arrow."""
 
@@ -109,6 +113,12 @@ class DuckDBDialect(StoreDialect):
             rows = list(unique.values())
         if not rows:
             return []
+        if len(rows) <= SMALL_INSERT and not skip_conflicts_on:
+            # A case note or one history entry: registering an Arrow view costs more than the insert.
+            known = {c.name for c in table.columns}
+            for row in rows:
+                conn.execute(table.insert().values({k: v for k, v in row.items() if k in known}))
+            return [tuple(row[c] for c in returning) for row in rows] if returning else []
         columns = _column_values(table, rows)
         arrow = pa.table({name: pa.array(values) for name, values in columns.items()})
         view = f"_incoming_{table.name}_{threading.get_ident()}"
