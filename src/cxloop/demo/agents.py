@@ -77,7 +77,8 @@ class AgentDesk:
         rng = random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
         reply_window = (case["first_response_due_at"] or started + timedelta(hours=8)) - case["created_at"]
         resolve_window = (case["resolution_due_at"] or started + timedelta(days=3)) - case["created_at"]
-        reply_share = rng.uniform(1.05, 2.0) if rng.random() < LATE_REPLY else rng.betavariate(2, 3)
-        resolve_share = rng.uniform(1.05, 2.5) if rng.random() < LATE_RESOLUTION else rng.betavariate(3, 2)
+        # Late work is late by up to half its window again: a case forgotten for a month is another story.
+        reply_share = rng.uniform(1.05, 1.5) if rng.random() < LATE_REPLY else rng.betavariate(2, 3)
+        resolve_share = rng.uniform(1.05, 1.5) if rng.random() < LATE_RESOLUTION else rng.betavariate(3, 2)
         reply_at = started + max(reply_window * reply_share, timedelta(minutes=3))
         return _Plan(reply_at, max(started + resolve_window * resolve_share, reply_at + timedelta(minutes=10)))
