@@ -198,9 +198,10 @@ def main() -> None:
 
     seeds = [int(seed) for seed in args.seeds.split(",") if seed.strip()]
     by_seed = [held_out(fit_cxloop, texts, labels, seed)[0] for seed in seeds]
-    spread = Table("banking77: held-out 20% of train.csv over split seeds (cxloop classifier)",
-                   [*(f"seed {seed} %" for seed in seeds), "mean %", "min %", "target %"])  # fmt: skip
-    spread.add(*(_pct(a) for a in by_seed), _pct(statistics.mean(by_seed)), _pct(min(by_seed)), _pct(TARGET_ACCURACY))
+    columns = ["model", *(f"seed {seed} %" for seed in seeds), "mean %", "min %", "target min %", "met?"]
+    spread = Table("banking77: held-out 20% of train.csv over split seeds (cxloop classifier)", columns)
+    spread.add(f"cxloop, split seeds {args.seeds}", *(_pct(a) for a in by_seed), _pct(statistics.mean(by_seed)),
+               _pct(min(by_seed)), _pct(TARGET_ACCURACY), min(by_seed) >= TARGET_ACCURACY)  # fmt: skip
     spread.notes.append("each seed: `stratified_split(labels, 0.2, seed)`, fit on the 80%, scored on the 20%")
 
     tables = [accuracy, spread, serving]

