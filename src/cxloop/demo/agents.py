@@ -1,8 +1,9 @@
 """The demo company's agents at work: they answer and resolve the cases routing gives them, mostly in
 time, some late.
 
-The demo replays its history day by day (see `build.replay_feedback`), and after each day the desk
-does that day's work through the same casework calls the case page uses, at the simulated moment.
+The demo replays its history half a day at a time (`replay.replay_feedback`), and after each slot the
+desk does the work that fell due, through the same casework calls the case page uses, at the
+simulated moment.
 So first-response and resolution times, SLA compliance, reopens after a recontact and first-contact
 resolution all come out of the workflow itself, not out of numbers written into the store.
 """
@@ -45,7 +46,7 @@ class AgentDesk:
         self.seed = seed
 
     def work_until(self, now: datetime) -> dict[str, int]:
-        """Every reply, resolution and closing due by `now`, in one transaction."""
+        """Every reply and resolution due by `now`, in one transaction."""
         done = {"replied": 0, "resolved": 0}
         with self.store.write() as conn:
             for case in case_repo.cases_to_work(conn):
