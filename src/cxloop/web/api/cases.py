@@ -132,27 +132,21 @@ def patch_case(
     return case_view(case, now)
 
 
-@router.post("/cases/{case_id}/notes", status_code=201, summary="Add an internal note")
-def post_note(
-    case_id: str,
-    body: CaseText,
-    store: StoreDep,
-    principal: Annotated[TokenPrincipal, api_allowed(Permission.CASES_WORK)],
-) -> dict[str, Any]:
+Worker = Annotated[TokenPrincipal, api_allowed(Permission.CASES_WORK)]
+
+
+def _add_text(store: Store, principal: TokenPrincipal, case_id: str, text: str, add: Any, action: str) -> Any:
     with store.write() as conn:
-        note = add_note(conn, store.dialect, case_id, body.text, actor=None, now=utc_now())
-        _audit(conn, store, principal, "case.note", case_id)
-        return note
+        entry = add(conn, store.dialect, case_id, text, actor=None, now=utc_now())
+        _audit(conn, store, principal, action, case_id)
+        return entry
+
+
+@router.post("/cases/{case_id}/notes", status_code=201, summary="Add an internal note")
+def post_note(case_id: str, body: CaseText, store: StoreDep, principal: Worker) -> dict[str, Any]:
+    return dict(_add_text(store, principal, case_id, body.text, add_note, "case.note"))
 
 
 @router.post("/cases/{case_id}/replies", status_code=201, summary="Reply to the customer on the case's channel")
-def post_reply(
-    case_id: str,
-    body: CaseText,
-    store: StoreDep,
-    principal: Annotated[TokenPrincipal, api_allowed(Permission.CASES_WORK)],
-) -> dict[str, Any]:
-    with store.write() as conn:
-        reply = add_reply(conn, store.dialect, case_id, body.text, actor=None, now=utc_now())
-        _audit(conn, store, principal, "case.reply", case_id)
-        return reply
+def post_reply(case_id: str, body: CaseText, store: StoreDep, principal: Worker) -> dict[str, Any]:
+    return dict(_add_text(store, principal, case_id, body.text, add_reply, "case.reply"))
