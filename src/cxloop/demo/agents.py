@@ -74,7 +74,8 @@ class AgentDesk:
         """When this work cycle's reply and resolution happen: a share of each SLA window (beyond it
         for the late ones). A reopened case starts a new cycle from the moment it was reopened."""
         started = case["updated_at"] if case["reopen_count"] else case["created_at"]
-        key = f"{self.seed}:{case['id']}:{case['reopen_count']}".encode()
+        # Seeded by what the replay reproduces (ids are new on every build), so a demo is the same each time.
+        key = f"{self.seed}:{case['created_at']}:{case['subject']}:{case['reopen_count']}".encode()
         rng = random.Random(int.from_bytes(hashlib.sha256(key).digest()[:8], "big"))
         reply_window = (case["first_response_due_at"] or started + timedelta(hours=8)) - case["created_at"]
         resolve_window = (case["resolution_due_at"] or started + timedelta(days=3)) - case["created_at"]
