@@ -65,18 +65,10 @@ def route_feedback(batch: list[PipelineItem], ctx: StageContext) -> list[Pipelin
         elif done is not None:
             # A closed case stays closed and the item is routed on its own, but the customer's coming
             # back within the window still counts against that case's first-contact resolution.
-            cases.links.append(
-                {"case_id": done["id"], "feedback_id": feedback_id, "joined_at": ctx.now, "is_recontact": True}
-            )
-            cases.record(done["id"], "recontact", {"feedback_id": [None, feedback_id]}, actor=None, at=ctx.now)
-            recontacts[done["id"]] = recontacts.get(done["id"], 0) + 1
+            _recontact(cases, recontacts, done["id"], feedback_id, ctx)
             closed_recontacted.add(done["id"])
         if joined:
-            cases.links.append(
-                {"case_id": joined, "feedback_id": feedback_id, "joined_at": ctx.now, "is_recontact": True}
-            )
-            cases.record(joined, "recontact", {"feedback_id": [None, feedback_id]}, actor=None, at=ctx.now)
-            recontacts[joined] = recontacts.get(joined, 0) + 1
+            _recontact(cases, recontacts, joined, feedback_id, ctx)
             continue
         if not decision.create_case:
             continue
@@ -116,6 +108,13 @@ def route_feedback(batch: list[PipelineItem], ctx: StageContext) -> list[Pipelin
     case_repo.add_recontacts(ctx.conn, recontacts, ctx.now)
     case_repo.unset_fcr(ctx.conn, closed_recontacted, ctx.now)
     return batch
+
+
+def _recontact(cases: CaseBatch, counts: dict[str, int], case_id: str, feedback_id: str, ctx: StageContext) -> None:
+    """Link the item to the case as a recontact, in its history and in the case's count."""
+    cases.links.append({"case_id": case_id, "feedback_id": feedback_id, "joined_at": ctx.now, "is_recontact": True})
+    cases.record(case_id, "recontact", {"feedback_id": [None, feedback_id]}, actor=None, at=ctx.now)
+    counts[case_id] = counts.get(case_id, 0) + 1
 
 
 def _reopen(cases: CaseBatch, done: dict[str, Any], feedback_id: str, ctx: StageContext) -> bool:
