@@ -34,6 +34,7 @@ demo: $(RUNTIME_STAMP)
 test: $(DEV_STAMP)
 	bash scripts/ensure-system-deps.sh postgres chromium java
 	$(BIN)/ruff check src tests benchmarks scripts
+	$(BIN)/ruff format --check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/pytest
 

@@ -42,8 +42,14 @@ class Counts:
         return 2 * p * r / (p + r) if p + r else 0.0
 
     def as_dict(self) -> dict[str, float | int]:
-        return {"tp": self.tp, "fp": self.fp, "fn": self.fn, "precision": round(self.precision, 4),
-                "recall": round(self.recall, 4), "f1": round(self.f1, 4)}
+        return {
+            "tp": self.tp,
+            "fp": self.fp,
+            "fn": self.fn,
+            "precision": round(self.precision, 4),
+            "recall": round(self.recall, 4),
+            "f1": round(self.f1, 4),
+        }
 
 
 @dataclass
@@ -64,9 +70,7 @@ def load_cases(path: Path = CASES) -> list[tuple[str, list[PiiSpan]]]:
     return cases
 
 
-def _match(
-    gold: Sequence[PiiSpan], found: Sequence[PiiSpan], same: Callable[[PiiSpan, PiiSpan], bool]
-) -> int:
+def _match(gold: Sequence[PiiSpan], found: Sequence[PiiSpan], same: Callable[[PiiSpan, PiiSpan], bool]) -> int:
     used: set[int] = set()
     for g in gold:
         for i, f in enumerate(found):
@@ -84,9 +88,7 @@ def _overlaps(a: PiiSpan, b: PiiSpan) -> bool:
     return a.start < b.end and b.start < a.end
 
 
-def score(
-    cases: Sequence[tuple[str, list[PiiSpan]]], detect: Callable[[str], list[PiiSpan]] = find_pii
-) -> Scores:
+def score(cases: Sequence[tuple[str, list[PiiSpan]]], detect: Callable[[str], list[PiiSpan]] = find_pii) -> Scores:
     """Per-kind counts for exact and overlap matching over ``cases``."""
     scores = Scores()
     for text, gold in cases:
@@ -100,11 +102,13 @@ def score(
                 table[kind].fp += len(f) - tp
                 table[kind].fn += len(g) - tp
         if set(found) != set(gold):
-            scores.errors.append({
-                "text": text,
-                "missed": [(s.kind.value, text[s.start : s.end]) for s in gold if s not in found],
-                "extra": [(s.kind.value, text[s.start : s.end]) for s in found if s not in gold],
-            })
+            scores.errors.append(
+                {
+                    "text": text,
+                    "missed": [(s.kind.value, text[s.start : s.end]) for s in gold if s not in found],
+                    "extra": [(s.kind.value, text[s.start : s.end]) for s in found if s not in gold],
+                }
+            )
     return scores
 
 
@@ -120,8 +124,9 @@ def throughput(texts: Sequence[str], repeats: int) -> float:
 
 
 def _total(table: dict[PiiKind, Counts]) -> Counts:
-    return Counts(sum(c.tp for c in table.values()), sum(c.fp for c in table.values()),
-                  sum(c.fn for c in table.values()))
+    return Counts(
+        sum(c.tp for c in table.values()), sum(c.fp for c in table.values()), sum(c.fn for c in table.values())
+    )
 
 
 def render(scores: Scores, rate: float, n_cases: int) -> str:

@@ -60,12 +60,37 @@ def digits(rng: Random, n: int) -> str:
 
 def email(rng: Random) -> str:
     local = rng.choice(
-        ["hong.gildong", "minsu.kim", "jiyoung_lee", "park1987", "cs.team", "j.smith", "emily.r",
-         "support+vip", "kimchi_lover", "seo-yeon.choi", "user_2024", "daniel.oh88", "mj.jang"]
+        [
+            "hong.gildong",
+            "minsu.kim",
+            "jiyoung_lee",
+            "park1987",
+            "cs.team",
+            "j.smith",
+            "emily.r",
+            "support+vip",
+            "kimchi_lover",
+            "seo-yeon.choi",
+            "user_2024",
+            "daniel.oh88",
+            "mj.jang",
+        ]
     )
     domain = rng.choice(
-        ["naver.com", "gmail.com", "daum.net", "hanmail.net", "kakao.com", "nate.com", "example.co.kr",
-         "company.com", "outlook.com", "yahoo.com", "korea.ac.kr", "mail.example.org"]
+        [
+            "naver.com",
+            "gmail.com",
+            "daum.net",
+            "hanmail.net",
+            "kakao.com",
+            "nate.com",
+            "example.co.kr",
+            "company.com",
+            "outlook.com",
+            "yahoo.com",
+            "korea.ac.kr",
+            "mail.example.org",
+        ]
     )
     return f"{local}@{domain}"
 
@@ -75,8 +100,18 @@ def mobile(rng: Random) -> str:
     mid = str(rng.randint(2000, 9999)) if area == "010" else str(rng.randint(200, 9999))
     last = digits(rng, 4)
     form = rng.choice(
-        ["{a}-{m}-{l}", "{a}.{m}.{l}", "{a} {m} {l}", "{a}{m}{l}", "+82 {s}-{m}-{l}", "+82-{s}-{m}-{l}",
-         "+82{s}{m}{l}", "({a}) {m}-{l}", "{a}-{m}-{l}", "{a}-{m}-{l}"]
+        [
+            "{a}-{m}-{l}",
+            "{a}.{m}.{l}",
+            "{a} {m} {l}",
+            "{a}{m}{l}",
+            "+82 {s}-{m}-{l}",
+            "+82-{s}-{m}-{l}",
+            "+82{s}{m}{l}",
+            "({a}) {m}-{l}",
+            "{a}-{m}-{l}",
+            "{a}-{m}-{l}",
+        ]
     )
     return form.format(a=area, s=area[1:], m=mid, l=last)
 
@@ -86,8 +121,7 @@ def landline(rng: Random) -> str:
     mid = str(rng.randint(200, 999)) if rng.random() < 0.5 else str(rng.randint(2000, 9999))
     last = digits(rng, 4)
     form = rng.choice(
-        ["{a}-{m}-{l}", "({a}){m}-{l}", "({a}) {m}-{l}", "+82-{s}-{m}-{l}", "{a}.{m}.{l}", "{a} {m} {l}",
-         "{a}-{m}-{l}"]
+        ["{a}-{m}-{l}", "({a}){m}-{l}", "({a}) {m}-{l}", "+82-{s}-{m}-{l}", "{a}.{m}.{l}", "{a} {m} {l}", "{a}-{m}-{l}"]
     )
     return form.format(a=area, s=area[1:], m=mid, l=last)
 
@@ -147,8 +181,21 @@ def luhn_complete(payload: str) -> str:
 
 def card(rng: Random) -> str:
     prefix, length = rng.choice(
-        [("4", 16), ("4", 16), ("51", 16), ("53", 16), ("2221", 16), ("34", 15), ("37", 15),
-         ("36", 14), ("3530", 16), ("6011", 16), ("62", 16), ("9410", 16), ("9490", 16)]
+        [
+            ("4", 16),
+            ("4", 16),
+            ("51", 16),
+            ("53", 16),
+            ("2221", 16),
+            ("34", 15),
+            ("37", 15),
+            ("36", 14),
+            ("3530", 16),
+            ("6011", 16),
+            ("62", 16),
+            ("9410", 16),
+            ("9490", 16),
+        ]
     )
     number = luhn_complete(prefix + digits(rng, length - len(prefix) - 1))
     sep = rng.choice([" ", "-", ""])
@@ -158,9 +205,17 @@ def card(rng: Random) -> str:
 
 
 BANK_FORMATS = {
-    "국민": [6, 2, 6], "신한": [3, 3, 6], "우리": [4, 3, 6], "하나": [3, 6, 5], "농협": [3, 4, 4, 2],
-    "기업": [3, 6, 2, 3], "카카오뱅크": [4, 2, 7], "토스뱅크": [4, 4, 4], "케이뱅크": [3, 3, 6],
-    "SC제일": [3, 2, 6], "우체국": [6, 2, 6],
+    "국민": [6, 2, 6],
+    "신한": [3, 3, 6],
+    "우리": [4, 3, 6],
+    "하나": [3, 6, 5],
+    "농협": [3, 4, 4, 2],
+    "기업": [3, 6, 2, 3],
+    "카카오뱅크": [4, 2, 7],
+    "토스뱅크": [4, 4, 4],
+    "케이뱅크": [3, 3, 6],
+    "SC제일": [3, 2, 6],
+    "우체국": [6, 2, 6],
 }
 
 
@@ -175,13 +230,24 @@ def account(rng: Random, bank: str) -> str:
 
 
 REGIONS = [
-    (["서울", "서울시", "서울특별시"], ["강남구", "서초구", "마포구", "송파구", "종로구", "영등포구"],
-     ["테헤란로", "강남대로", "도산대로", "논현로", "월드컵로", "올림픽로", "세종대로", "양화로", "봉은사로"],
-     ["역삼동", "삼성동", "서교동", "잠실동", "논현동"]),
-    (["경기", "경기도"], ["성남시 분당구", "수원시 영통구", "고양시 일산동구", "용인시 수지구"],
-     ["판교역로", "불정로", "광교중앙로", "중앙로", "정자일로"], ["정자동", "매탄동", "백석동", "풍덕천동"]),
-    (["부산", "부산광역시"], ["해운대구", "부산진구", "수영구"], ["해운대로", "중앙대로", "센텀중앙로"],
-     ["우동", "전포동", "광안동"]),
+    (
+        ["서울", "서울시", "서울특별시"],
+        ["강남구", "서초구", "마포구", "송파구", "종로구", "영등포구"],
+        ["테헤란로", "강남대로", "도산대로", "논현로", "월드컵로", "올림픽로", "세종대로", "양화로", "봉은사로"],
+        ["역삼동", "삼성동", "서교동", "잠실동", "논현동"],
+    ),
+    (
+        ["경기", "경기도"],
+        ["성남시 분당구", "수원시 영통구", "고양시 일산동구", "용인시 수지구"],
+        ["판교역로", "불정로", "광교중앙로", "중앙로", "정자일로"],
+        ["정자동", "매탄동", "백석동", "풍덕천동"],
+    ),
+    (
+        ["부산", "부산광역시"],
+        ["해운대구", "부산진구", "수영구"],
+        ["해운대로", "중앙대로", "센텀중앙로"],
+        ["우동", "전포동", "광안동"],
+    ),
     (["대구", "대구광역시"], ["수성구", "달서구"], ["동대구로", "달구벌대로"], ["범어동", "상인동"]),
     (["제주", "제주특별자치도"], ["제주시", "서귀포시"], ["연삼로", "중앙로"], ["연동", "노형동"]),
 ]
@@ -208,8 +274,14 @@ def korean_address(rng: Random) -> str:
         return f"{rng.choice(APARTMENTS)}아파트 {rng.randint(101, 120)}동 {rng.randint(101, 2504)}호"
     unit = f"{rng.randint(101, 115)}동 {rng.randint(101, 1804)}호"
     detail = rng.choice(
-        ["", "", f", {unit}", f" {rng.randint(2, 15)}층", f" ({rng.choice(towns)})",
-         f" {rng.choice(APARTMENTS)}아파트 {unit}"]
+        [
+            "",
+            "",
+            f", {unit}",
+            f" {rng.randint(2, 15)}층",
+            f" ({rng.choice(towns)})",
+            f" {rng.choice(APARTMENTS)}아파트 {unit}",
+        ]
     )
     return f"{admin} {locator}{detail}"
 
@@ -221,9 +293,7 @@ def english_address(rng: Random) -> str:
     if rng.random() < 0.3:
         text += f", Apt {rng.randint(1, 40)}{rng.choice('ABC')}"
     if rng.random() < 0.4:
-        city, state = rng.choice(
-            [("Springfield", "IL"), ("San Francisco", "CA"), ("Austin", "TX"), ("Seattle", "WA")]
-        )
+        city, state = rng.choice([("Springfield", "IL"), ("San Francisco", "CA"), ("Austin", "TX"), ("Seattle", "WA")])
         text += f", {city}, {state} {rng.randint(10000, 99999)}"
     return text
 
@@ -233,50 +303,73 @@ def english_address(rng: Random) -> str:
 
 TEMPLATES: dict[str, list[str]] = {
     "email": [
-        "이메일 {email}로 영수증 보내주세요", "{email} 계정으로 로그인이 안 돼요",
+        "이메일 {email}로 영수증 보내주세요",
+        "{email} 계정으로 로그인이 안 돼요",
         "회신은 {email}으로 부탁드립니다.",
-        "메일 주소 바꿨어요: {email}", "Please send the invoice to {email}.",
-        "My account email is {email} but I can't reset the password", "Contact: {email}",
-        "{email}에서 메일이 안 와요 ㅠㅠ", "비번 재설정 메일을 {email} 말고 다른 데로 받을 수 있나요?",
+        "메일 주소 바꿨어요: {email}",
+        "Please send the invoice to {email}.",
+        "My account email is {email} but I can't reset the password",
+        "Contact: {email}",
+        "{email}에서 메일이 안 와요 ㅠㅠ",
+        "비번 재설정 메일을 {email} 말고 다른 데로 받을 수 있나요?",
     ],
     "phone": [
-        "연락처 {phone} 입니다", "{phone}로 전화 부탁드려요", "기사님이 {phone}에서 전화하셨는데 못 받았어요",
-        "번호 변경했습니다. 새 번호: {phone}", "문자는 {phone}으로 주세요!!",
+        "연락처 {phone} 입니다",
+        "{phone}로 전화 부탁드려요",
+        "기사님이 {phone}에서 전화하셨는데 못 받았어요",
+        "번호 변경했습니다. 새 번호: {phone}",
+        "문자는 {phone}으로 주세요!!",
         "Call me back at {phone} please.",
-        "You can reach me on {phone} after 6pm", "배송 전에 {phone}로 연락 주시면 감사하겠습니다",
-        "받는 분 연락처는 {phone}, 부재 시 문 앞에 두세요", "Tel: {phone}",
+        "You can reach me on {phone} after 6pm",
+        "배송 전에 {phone}로 연락 주시면 감사하겠습니다",
+        "받는 분 연락처는 {phone}, 부재 시 문 앞에 두세요",
+        "Tel: {phone}",
     ],
     "rrn": [
-        "주민등록번호 {rrn} 확인 부탁드립니다", "본인인증에 {rrn} 넣었는데 오류가 나요",
-        "가입할 때 주민번호({rrn})를 입력하라고 하네요", "My resident registration number is {rrn}.",
-        "{rrn} 이 번호로 조회해 주세요", "아이 주민번호가 {rrn}인데 등록이 안 돼요",
+        "주민등록번호 {rrn} 확인 부탁드립니다",
+        "본인인증에 {rrn} 넣었는데 오류가 나요",
+        "가입할 때 주민번호({rrn})를 입력하라고 하네요",
+        "My resident registration number is {rrn}.",
+        "{rrn} 이 번호로 조회해 주세요",
+        "아이 주민번호가 {rrn}인데 등록이 안 돼요",
     ],
     "card": [
-        "카드번호 {card}로 결제했는데 취소가 안 돼요", "{card} 카드 등록이 안 됩니다",
-        "결제카드 {card} 정지해주세요", "I was charged twice on card {card}.", "Card number: {card}, exp 08/27",
+        "카드번호 {card}로 결제했는데 취소가 안 돼요",
+        "{card} 카드 등록이 안 됩니다",
+        "결제카드 {card} 정지해주세요",
+        "I was charged twice on card {card}.",
+        "Card number: {card}, exp 08/27",
         "신용카드 {card} 3개월 할부로 했어요",
         "{card} 이 카드로 두 번 결제됐어요",
     ],
     "account": [
-        "환불 계좌는 {bank} {account}입니다", "{bank} {account} (예금주 홍길동)으로 입금해 주세요",
-        "계좌번호 {account} {bank}으로 환불 부탁드려요", "입금 계좌: {bank} {account}",
-        "Please refund to my bank account {account}.", "{account} {bank} 예금주 김민수",
+        "환불 계좌는 {bank} {account}입니다",
+        "{bank} {account} (예금주 홍길동)으로 입금해 주세요",
+        "계좌번호 {account} {bank}으로 환불 부탁드려요",
+        "입금 계좌: {bank} {account}",
+        "Please refund to my bank account {account}.",
+        "{account} {bank} 예금주 김민수",
         "환불은 {bank} {account}로 해주세요",
     ],
     "address": [
-        "배송지 {address}로 변경해주세요", "{address}에 사는데 배송이 안 와요", "주소: {address}",
-        "이사했어요. 새 주소는 {address}입니다", "{address} 앞에 놓고 가셨다는데 없어요",
-        "Ship to {address_en} please", "I live at {address_en}.", "Delivery address: {address_en}",
+        "배송지 {address}로 변경해주세요",
+        "{address}에 사는데 배송이 안 와요",
+        "주소: {address}",
+        "이사했어요. 새 주소는 {address}입니다",
+        "{address} 앞에 놓고 가셨다는데 없어요",
+        "Ship to {address_en} please",
+        "I live at {address_en}.",
+        "Delivery address: {address_en}",
     ],
     "multi": [
-        "이름: 김민수 / 연락처: {phone} / 주소: {address}", "{email} / {phone}",
+        "이름: 김민수 / 연락처: {phone} / 주소: {address}",
+        "{email} / {phone}",
         "Name: John Park, phone {phone}, email {email}, address {address_en}",
         "환불은 {bank} {account}로, 결과는 {email}로 알려주세요",
         "카드 {card} 결제 취소하고 {phone}로 문자 주세요",
         "주민번호 {rrn}, 휴대폰 {phone} 인증이 안 돼요",
     ],
 }
-
 
 
 def ymd(rng: Random, sep: str = "") -> str:
@@ -492,8 +585,13 @@ def build(seed: int = 42) -> list[Case]:
                 bank = rng.choice(list(BANK_FORMATS))
                 filled = re.sub(
                     r"\{(\w+)\}",
-                    lambda m, bank=bank: bank if m.group(1) == "bank"  # type: ignore[misc]
-                    else f"«account|{account(rng, bank)}»" if m.group(1) == "account" else slot(m.group(1)),
+                    lambda m, bank=bank: (
+                        bank
+                        if m.group(1) == "bank"  # type: ignore[misc]
+                        else f"«account|{account(rng, bank)}»"
+                        if m.group(1) == "account"
+                        else slot(m.group(1))
+                    ),
                     template,
                 )
                 cases.append(unmark(filled))

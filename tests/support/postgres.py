@@ -179,9 +179,7 @@ class ThrowawayPostgres:
             # FORCE: a connection leaked by an earlier test or run must not block the fresh copy.
             conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
             # template0: never touched by tests, so every copy starts identical (~25 ms here).
-            conn.execute(
-                sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name))
-            )
+            conn.execute(sql.SQL("CREATE DATABASE {} TEMPLATE template0 ENCODING 'UTF8'").format(sql.Identifier(name)))
         if self._external_url is not None and name not in self._created_on_external:
             self._created_on_external.append(name)
         return self._admin_url.set(database=name).render_as_string(hide_password=False)

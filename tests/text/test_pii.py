@@ -52,6 +52,7 @@ def test_email(text: str, value: str) -> None:
     assert found(text) == [("email", value)]
 
 
+# fmt: off
 @pytest.mark.parametrize(
     "value",
     [
@@ -67,6 +68,7 @@ def test_email(text: str, value: str) -> None:
 def test_phone_writings(value: str) -> None:
     for text in (f"연락처 {value}로 연락주세요", f"Call me at {value} please", value):
         assert found(text) == [("phone", value)], text
+# fmt: on
 
 
 @pytest.mark.parametrize(
@@ -134,6 +136,7 @@ def test_partially_masked_rrn_is_not_flagged() -> None:
 # --- cards -------------------------------------------------------------------------------------------
 
 
+# fmt: off
 @pytest.mark.parametrize(
     "value",
     [
@@ -143,6 +146,7 @@ def test_partially_masked_rrn_is_not_flagged() -> None:
 )
 def test_card_valid(value: str) -> None:
     assert found(f"카드 {value}로 결제") == [("card", value)]
+# fmt: on
 
 
 def test_card_followed_by_instalment_months() -> None:
@@ -179,12 +183,14 @@ def test_account(text: str, value: str) -> None:
     assert found(text) == [("account", value)]
 
 
+# fmt: off
 @pytest.mark.parametrize(
     "text",
     ["계좌이체로 50,000원 보냈어요", "사업자등록번호 123-45-67890", "우체국 6012345678901 조회", "110-123-456789"],
 )
 def test_account_needs_a_bank_context(text: str) -> None:
     assert find_pii(text) == []
+# fmt: on
 
 
 @pytest.mark.parametrize(

@@ -33,6 +33,7 @@ _PROVINCES = (
 )
 # 시/군/구 names in use since 2023. A list rather than "[가-힣]+구" because "친구", "가구" and "입구"
 # end in 구 too; one-syllable districts (중구, 동구) are why a word boundary is required before them.
+# fmt: off
 _DISTRICTS = (
     "종로구", "중구", "용산구", "성동구", "광진구", "동대문구", "중랑구", "성북구", "강북구", "도봉구",
     "노원구", "은평구", "서대문구", "마포구", "양천구", "강서구", "구로구", "금천구", "영등포구", "동작구",
@@ -60,6 +61,7 @@ _DISTRICTS = (
     "거창군", "합천군", "의창구", "성산구", "마산합포구", "마산회원구", "진해구", "제주시", "서귀포시",
     "세종시",
 )
+# fmt: on
 _DISTRICT = "|".join(sorted(set(_DISTRICTS), key=len, reverse=True))
 
 # The administrative part that may precede a locator, matched backwards from the locator.

@@ -47,6 +47,7 @@ _ANY_LETTERS = re.compile(r"[^\W\d_]+")
 _ASCII_LETTER = re.compile("[A-Za-z]")
 
 _ENGLISH_WORD = re.compile("[A-Za-z]+")
+# fmt: off
 _ENGLISH_FUNCTION_WORDS = frozenset(
     (
         "a", "an", "the", "i", "me", "my", "we", "our", "you", "your", "he", "she", "it", "its", "they",
@@ -58,6 +59,7 @@ _ENGLISH_FUNCTION_WORDS = frozenset(
         "some",
     )
 )
+# fmt: on
 # Endings of a Korean sentence: polite/plain declaratives and questions, and the nominal style
 # of reviews and chats (별로임, 배송 지연됨, 만족함).
 _KOREAN_SENTENCE_END = re.compile("(?:요|다|죠|까|네|음|함|임|됨|셈|듯)$")

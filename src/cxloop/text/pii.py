@@ -70,9 +70,7 @@ _FOLD = {code: code - 0xFEE0 for code in range(0xFF01, 0xFF5F)}
 _FOLD.update(dict.fromkeys(map(ord, "\u2010\u2011\u2012\u2013\u2014\u2015\u2212\ufe58\ufe63"), ord("-")))
 _FOLD.update(dict.fromkeys(map(ord, "\u00a0\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007"), ord(" ")))
 _FOLD.update(dict.fromkeys(map(ord, "\u2008\u2009\u200a\u202f\u205f\u3000"), ord(" ")))
-_NEEDS_FOLD = re.compile(
-    "[\uff01-\uff5e\u2010-\u2015\u2212\ufe58\ufe63\u00a0\u2000-\u200a\u202f\u205f\u3000]"
-)
+_NEEDS_FOLD = re.compile("[\uff01-\uff5e\u2010-\u2015\u2212\ufe58\ufe63\u00a0\u2000-\u200a\u202f\u205f\u3000]")
 _HAS_DIGIT = re.compile("[0-9]")
 
 _EMAIL = re.compile(
