@@ -3,7 +3,7 @@ them (some late), the SLA pass records the late ones, and the case KPIs have som
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -77,3 +77,12 @@ def test_case_kpis_measure_the_demo_period(demo_store: Store) -> None:
             assert result["total"]["n"] > 10, kpi
         compliance = compute_kpi(wh, KpiQuery("sla_compliance", start=date(2000, 1, 1)))["total"]["value"]
     assert 50 < compliance < 100  # over the whole history: mostly in time, not always
+
+
+def test_the_history_ends_yesterday_so_recent_cases_are_still_live(demo_store: Store) -> None:
+    today = (datetime.now(UTC) + timedelta(hours=9)).date()  # the demo's business time zone is KST
+    newest = _rows(demo_store, sa.select(sa.func.max(feedback.c.occurred_at).label("at")))[0]["at"]
+    assert today - timedelta(days=4) <= (newest + timedelta(hours=9)).date() < today
+    still_open = _rows(demo_store, sa.select(cases).where(cases.c.resolved_at.is_(None)))
+    # Cases still open at the end are the last few days' cases, not leftovers from months ago.
+    assert all(today - (c["created_at"] + timedelta(hours=9)).date() <= timedelta(days=14) for c in still_open)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
 import orjson
@@ -17,12 +18,16 @@ from cxloop.jobs.intake import accept_records
 from cxloop.jobs.worker import Worker
 from cxloop.store import migrate
 from cxloop.store.engine import Store
+from cxloop.store.intake import utc_now
 
 logger = logging.getLogger(__name__)
 
 DEMO_LOGIN = ("admin@cxloop.demo", "cxloop-demo-2026")
 _MARKER = "demo.json"
-_VERSION = 3  # bump when the generator's output changes, so stale demo stores are rebuilt
+_VERSION = 4  # bump when the generator's output changes, so stale demo stores are rebuilt
+# Six months of history, ending the day before the demo is built: the data looks like a live company's
+# (cases opened yesterday are still within their SLA today), not like a file from a past half-year.
+DEMO_DAYS = 184
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,14 +53,20 @@ def _counts(store: Store) -> dict[str, int]:
         }
 
 
-def build_demo(settings: Settings, *, seed: int = 42, customers: int = 5000, rebuild: bool = False) -> DemoResult:
-    """Build the demo store once per (seed, size); later runs reuse it unless `rebuild`."""
+def build_demo(
+    settings: Settings, *, seed: int = 42, customers: int = 5000, rebuild: bool = False, ends_on: date | None = None
+) -> DemoResult:
+    """Build the demo store once per (seed, size); later runs reuse it unless `rebuild`.
+
+    The history covers the DEMO_DAYS business days before `ends_on` (default: today in the business
+    time zone). A store built on an earlier day is reused as it is: it ages like a real one.
+    """
     marker_path = settings.data_dir / _MARKER
     wanted = {"version": _VERSION, "seed": seed, "customers": customers}
     database = settings.data_dir / "cxloop.duckdb"
     if settings.is_embedded:
         existing = orjson.loads(marker_path.read_bytes()) if marker_path.exists() else None
-        if existing == wanted and database.exists() and not rebuild:
+        if existing is not None and _same_demo(existing, wanted) and database.exists() and not rebuild:
             store = Store(settings.resolved_database_url)
             migrate.upgrade(store)
             result = DemoResult(_counts(store), 0.0, True, None)
@@ -76,7 +87,10 @@ def build_demo(settings: Settings, *, seed: int = 42, customers: int = 5000, reb
     from cxloop.demo.replay import replay_feedback
     from cxloop.demo.synth import generate_company
 
-    company = generate_company(seed=seed, customers=customers)
+    offset = timedelta(minutes=settings.business_utc_offset_minutes)
+    last_day = (ends_on or (utc_now() + offset).date()) - timedelta(days=1)
+    first_day = last_day - timedelta(days=DEMO_DAYS - 1)
+    company = generate_company(seed=seed, customers=customers, start=first_day, days=DEMO_DAYS)
     staff_teams(store, DEMO_LOGIN[1])
     for kind, records in ((RecordKind.CUSTOMERS, company.customers), (RecordKind.EVENTS, company.events)):
         _ingest(store, settings, kind, records)
@@ -91,14 +105,17 @@ def build_demo(settings: Settings, *, seed: int = 42, customers: int = 5000, reb
     result = DemoResult(_counts(store), time.perf_counter() - started, False, token)
     store.dispose()
     if settings.is_embedded:
-        marker_path.write_bytes(orjson.dumps(wanted))
+        marker_path.write_bytes(orjson.dumps({**wanted, "first_day": first_day, "last_day": last_day}))
     return result
+
+
+def _same_demo(existing: dict[str, Any], wanted: dict[str, Any]) -> bool:
+    """Whether a built store is the wanted one; the days it covers do not matter (it ages in place)."""
+    return all(existing.get(key) == value for key, value in wanted.items())
 
 
 def _backfill_emerging_issues(store: Store, settings: Settings) -> None:
     """Look for emerging issues on every day of the demo period, as if the server had run all along."""
-    from datetime import timedelta
-
     import sqlalchemy as sa
 
     from cxloop.jobs.emerging import detect_days
