@@ -193,8 +193,12 @@ def funnel(
     start, end = period.utc_bounds(offset_minutes)
     # One scan: only the step types, only from the period start to the end of the last window.
     events = customer_events(wh.table("events")).filter(_.type.isin(sorted(set(steps))))
-    events = within(events, "occurred_at", start, end + window.delta if end else None)
-    customers = _per_customer(wh.table("events"), events, steps, window, end)
+    scanned_until = end + window.delta if end else None
+    events = within(events, "occurred_at", start, scanned_until)
+    # The unsettled customers' own events lie in the same range: bounding the raw log by it lets the
+    # engine skip the rest of the table (zone maps, an index) before the join to those few customers.
+    log = within(wh.table("events"), "occurred_at", start, scanned_until)
+    customers = _per_customer(log, events, steps, window, end)
     overall = _first_row(wh.rows(_summary(customers, len(steps), [])))
     result: dict[str, Any] = {
         "steps": _steps(overall, steps),
