@@ -26,8 +26,8 @@ from support.helpers import make_token
 # Routes anyone may reach: signing in and out, the language switch, health, and the API's own
 # documentation (the canonical field lists say no more than /openapi.json does).
 PUBLIC = {
-    "/login", "/logout", "/lang/{locale}", "/healthz", "/docs", "/openapi.json", "/docs/oauth2-redirect",
-    "/api/v1/schema/{kind}",
+    "/login", "/logout", "/lang/{locale}", "/healthz", "/favicon.ico", "/docs", "/openapi.json",
+    "/docs/oauth2-redirect", "/api/v1/schema/{kind}",
 }  # fmt: skip
 _PASSWORD = "matrix-password-2026"
 _CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

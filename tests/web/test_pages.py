@@ -188,6 +188,15 @@ def test_unknown_api_path_is_a_404_json(duckdb_client: TestClient) -> None:
     assert response.json()["error"]["code"] == "not_found"
 
 
+def test_the_site_icon_is_served_from_the_package(duckdb_client: TestClient) -> None:
+    page = duckdb_client.get("/login")
+    assert '<link rel="icon" href="/static/favicon.svg"' in page.text
+    icon = duckdb_client.get("/favicon.ico")  # what a browser asks for where no page names an icon
+    assert icon.status_code == 200
+    assert icon.headers["content-type"].startswith("image/svg+xml")
+    assert icon.text.startswith("<svg")
+
+
 def test_pages_send_security_headers(duckdb_client: TestClient, signed_in: TestClient) -> None:
     for path in ("/login", "/", "/feedback/01NOSUCHFEEDBACK0000000000", "/docs"):
         response = signed_in.get(path)

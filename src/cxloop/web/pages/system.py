@@ -1,4 +1,4 @@
-"""Health, offline API docs, and the language switch."""
+"""Health, offline API docs, the site icon, and the language switch."""
 
 from __future__ import annotations
 
@@ -25,6 +25,12 @@ def healthz(request: Request) -> dict[str, str]:
     with request.app.state.store.read() as conn:
         conn.exec_driver_sql("SELECT 1")
     return {"status": "ok"}
+
+
+@router.get("/favicon.ico")
+def favicon() -> Response:
+    # Browsers ask for /favicon.ico on pages without an icon link (JSON, the raw OpenAPI document).
+    return RedirectResponse("/static/favicon.svg", status_code=301)
 
 
 @router.get("/docs", response_class=HTMLResponse)
