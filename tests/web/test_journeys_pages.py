@@ -58,3 +58,15 @@ def test_empty_store_says_no_data(viewer: TestClient) -> None:
     assert 'data-testid="no-data"' in page.text
     assert 'data-testid="no-data"' in viewer.get("/journeys/cohorts").text
     assert 'data-testid="no-data"' in viewer.get("/journeys/emotion").text
+
+
+def test_the_purchase_funnel_is_offered_when_the_store_has_its_events(viewer: TestClient, duckdb_store: Store) -> None:
+    assert 'data-testid="funnel-suggestion"' not in viewer.get("/journeys").text  # no events yet: nothing to offer
+    load(duckdb_store, standard_tables())
+    offered = re.search(r'data-testid="funnel-suggestion">[^<]*<a href="([^"]+)"', viewer.get("/journeys").text)
+    assert offered
+    link = offered.group(1).replace("&amp;", "&")
+    assert link.startswith("/journeys?step=visit&")
+    built = viewer.get(link)
+    assert 'data-testid="funnel-chart"' in built.text
+    assert 'data-testid="funnel-suggestion"' not in built.text  # a built funnel needs no suggestion

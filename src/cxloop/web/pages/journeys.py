@@ -26,6 +26,9 @@ router = APIRouter(include_in_schema=False)
 Viewer = Annotated[dict[str, Any], page_allowed(Permission.KPIS_READ)]
 Text = Annotated[str, Query()]
 STEP_SLOTS = 6
+# Offered as a one-click start when the store has these events (the importers' commerce vocabulary):
+# nobody should have to know event names before seeing a first funnel.
+PURCHASE_FUNNEL = ("visit", "product_view", "add_to_cart", "checkout", "purchase")
 
 
 def _day(text: str, field: str) -> date | None:
@@ -107,6 +110,8 @@ def funnel_page(
     chart = funnel_bars(result["steps"], label=t("journeys.funnel"), name=name) if result else None
     slots = steps + [""] * max(STEP_SLOTS - len(steps), 0)
     form = {"steps": slots, "window": window, "by": by, "from": first, "to": last}
+    event_types = service.event_types(store)
+    suggested = [s for s in PURCHASE_FUNNEL if s in event_types] if step is None else []
     return render(
         request,
         "journeys_funnel.html",
@@ -116,7 +121,8 @@ def funnel_page(
             "chart": chart,
             "form": form,
             "dimensions": DIMENSIONS,
-            "event_types": service.event_types(store),
+            "event_types": event_types,
+            "suggested": suggested if len(suggested) >= 2 else [],
             "name": name,
             "duration": duration,
         },
