@@ -116,3 +116,6 @@ def test_the_trends_page_shows_topics_and_the_emerging_issue(duckdb_client: Any,
     assert "회원·로그인" in page.text  # the taxonomy's Korean topic name, not the id
     assert 'data-testid="emerging-issues"' in page.text
     assert str(spike_day) in page.text
+    # The newest detection shows its example items; the rest fold them away under a count.
+    folded = r'<details class="issue-examples" open><summary>예시 \d건</summary>\s*<ul class="examples"><li><a href="/'
+    assert re.search(folded, page.text)
