@@ -81,6 +81,21 @@ def test_search_finds_a_customer_by_any_identifier(
     assert found["items"][0]["email"] == "mi***@example.com"
 
 
+def test_the_list_shows_contacts_masked_unless_the_caller_may_see_pii(
+    duckdb_client: TestClient, duckdb_store: Store, people: dict[str, str]
+) -> None:
+    reader, admin = make_token(duckdb_store, TokenScope.READ), make_token(duckdb_store, TokenScope.ADMIN)
+    masked = duckdb_client.get("/api/v1/customers", params={"q": "민수"}, headers=reader).json()["items"][0]
+    assert masked["phone"].endswith("5678")
+    assert "1234" not in masked["phone"]
+    assert masked["source"]
+    assert "email_sealed" not in masked
+    assert "phone_sealed" not in masked
+    opened = duckdb_client.get("/api/v1/customers", params={"q": "민수"}, headers=admin).json()["items"][0]
+    assert "".join(ch for ch in opened["phone"] if ch.isdigit()).endswith("1012345678")
+    assert opened["email"] == "minsu.kim@example.com"
+
+
 @pytest.mark.parametrize("fragment", ["5678", "minsu.kim", "C-10"])
 def test_identifier_fragments_no_longer_match(
     duckdb_client: TestClient, duckdb_store: Store, people: dict[str, str], fragment: str

@@ -34,7 +34,11 @@ _PRAISE = ("delivery", "quality", "price", "packaging")
 _CSAT_BASE = {"ok": 4.4, "late": 2.7, "damaged": 2.0, "defective": 1.8, "wrong_item": 1.9, "changed_mind": 3.6}
 _LANGUAGES = ("ko", "en", "mixed")
 _LANGUAGE_CUM = (74, 88, 100)
-_NPS_WAVES = (0.12, 0.37, 0.62, 0.87)  # relationship-survey pulses, as fractions of the range
+# Monthly relationship-survey pulses, as fractions of the six-month range: every 30-day period (and
+# the one before it) holds a pulse, so NPS has a trend and a previous period to compare with.
+_NPS_WAVES = (0.04, 0.2, 0.37, 0.54, 0.71, 0.87)
+_NPS_ANSWER_RATE = 0.25  # a pulse reaches everyone who had joined; a quarter answer (fewer once they left)
+_NPS_ANSWER_RATE_CLOSED = 0.13
 
 
 @dataclass(frozen=True)
@@ -195,7 +199,7 @@ def _person_feedback(rng: random.Random, timeline: Timeline, experience: Experie
     for wave in _NPS_WAVES:
         sent = timeline.moment(rng, int(timeline.days * wave))
         closed = experience.closed_at is not None and experience.closed_at < sent
-        if person.joined < sent and rng.random() < (0.2 if closed else 0.38):
+        if person.joined < sent and rng.random() < (_NPS_ANSWER_RATE_CLOSED if closed else _NPS_ANSWER_RATE):
             drafts.append(_nps(rng, timeline, experience, sent + timedelta(minutes=int(rng.expovariate(1 / 1500)))))
     first_day = max(0, timeline.day_of(person.joined))
     for _ in range(poisson(rng, 1.15)):

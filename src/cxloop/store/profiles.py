@@ -43,49 +43,65 @@ def _matching_customer_ids(conn: sa.Connection, ring: KeyRing, search: str) -> s
     return sa.union(by_identifier, by_name, by_id)
 
 
+CONTACT_KINDS = ("email", "phone")  # shown beside each customer in lists
+
+
 def list_customers(
     conn: sa.Connection, ring: KeyRing, *, search: str | None, page: int, page_size: int
 ) -> dict[str, Any]:
-    """A page of live customers, newest first, with their first e-mail: `email` masked, and
-    `email_sealed` the sealed original for viewers with `pii.view` (see `cxloop.web.identity_view`)."""
+    """A page of live customers, newest first, each with where the profile came from and its first
+    valid e-mail and phone: `email`/`phone` masked, `email_sealed`/`phone_sealed` the sealed originals
+    for viewers with `pii.view` (see `cxloop.web.identity_view`). A profile without a name is
+    recognizable by those."""
     conditions = [customers.c.id.in_(_matching_customer_ids(conn, ring, search))] if search and search.strip() else []
     conditions.append(customers.c.merged_into.is_(None))  # merged profiles live on in their survivor
     total = conn.execute(sa.select(sa.func.count()).select_from(customers).where(*conditions)).scalar_one()
-
-    def first_email(column: sa.ColumnElement[Any]) -> sa.ScalarSelect[Any]:
-        return (
-            sa.select(column)
-            .where(
-                customer_identities.c.customer_id == customers.c.id,
-                customer_identities.c.kind == "email",
-                customer_identities.c.is_valid,
-            )
-            .order_by(customer_identities.c.created_at, customer_identities.c.id)
-            .limit(1)
-            .scalar_subquery()
-        )
-
     query = (
         sa.select(
             customers.c.id,
             customers.c.name,
             customers.c.tier,
             customers.c.city,
+            customers.c.source,
             customers.c.created_at,
-            first_email(customer_identities.c.value).label("email"),
-            first_email(customer_identities.c.raw_value).label("email_sealed"),
         )
         .where(*conditions)
         .order_by(customers.c.created_at.desc(), customers.c.id.desc())
         .limit(page_size)
         .offset((page - 1) * page_size)
     )
-    return {
-        "items": [dict(r) for r in conn.execute(query).mappings()],
-        "total": int(total),
-        "page": page,
-        "page_size": page_size,
-    }
+    items = [dict(r) for r in conn.execute(query).mappings()]
+    contacts = _first_contacts(conn, [item["id"] for item in items])
+    for item in items:
+        for kind in CONTACT_KINDS:
+            value, sealed = contacts.get((item["id"], kind), (None, None))
+            item[kind], item[f"{kind}_sealed"] = value, sealed
+    return {"items": items, "total": int(total), "page": page, "page_size": page_size}
+
+
+def _first_contacts(conn: sa.Connection, customer_ids: list[str]) -> dict[tuple[str, str], tuple[str, str]]:
+    """(customer, kind) → (masked value, sealed raw value) of each page customer's oldest valid e-mail
+    and phone: one query for the page, rather than a lookup per row."""
+    if not customer_ids:
+        return {}
+    rows = conn.execute(
+        sa.select(
+            customer_identities.c.customer_id,
+            customer_identities.c.kind,
+            customer_identities.c.value,
+            customer_identities.c.raw_value,
+        )
+        .where(
+            customer_identities.c.customer_id.in_(customer_ids),
+            customer_identities.c.kind.in_(CONTACT_KINDS),
+            customer_identities.c.is_valid,
+        )
+        .order_by(customer_identities.c.created_at, customer_identities.c.id)
+    )
+    first: dict[tuple[str, str], tuple[str, str]] = {}
+    for customer_id, kind, value, raw in rows:
+        first.setdefault((customer_id, kind), (value, raw))
+    return first
 
 
 def get_profile(conn: sa.Connection, customer_id: str, *, timeline_limit: int = 200) -> dict[str, Any] | None:

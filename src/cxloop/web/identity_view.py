@@ -76,13 +76,15 @@ def masked_review(result: dict[str, Any], *, may_see_pii: bool, ring: KeyRing) -
 
 
 def masked_customer_list(result: dict[str, Any], *, may_see_pii: bool, ring: KeyRing) -> dict[str, Any]:
+    """The customer list's contact columns (e-mail, phone) as the viewer may see them."""
     items = []
     for row in result["items"]:
         item = dict(row)
-        sealed = item.pop("email_sealed", None)
-        if may_see_pii:
-            item["email"] = open_raw(ring, sealed)
-        elif item.get("email") and not _is_sealed(sealed):
-            item["email"] = mask_value("email", str(item["email"]))
+        for kind in ("email", "phone"):
+            sealed = item.pop(f"{kind}_sealed", None)
+            if may_see_pii and sealed:
+                item[kind] = open_raw(ring, sealed)
+            elif item.get(kind) and not _is_sealed(sealed):
+                item[kind] = mask_value(kind, str(item[kind]))  # a row not yet converted by `keys reencrypt`
         items.append(item)
     return {**result, "items": items}
