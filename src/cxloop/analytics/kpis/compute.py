@@ -11,9 +11,10 @@ import ibis
 
 from cxloop.analytics import stats
 from cxloop.analytics.catalog import GRAINS, KpiDefinition, check_dimension, get_kpi
+from cxloop.analytics.compiled import run, schemas_of
 from cxloop.analytics.kpis.base import COLUMN, CUSTOMER_TIER, FEEDBACK_TOPIC, KpiImplementation, Measure
 from cxloop.analytics.kpis.cases import CASE_KPIS
-from cxloop.analytics.kpis.queries import period_aggregates, run
+from cxloop.analytics.kpis.queries import period_aggregates
 from cxloop.analytics.kpis.survey import SURVEY_KPIS
 from cxloop.analytics.kpis.text_commerce import TEXT_COMMERCE_KPIS
 from cxloop.analytics.warehouse import Warehouse
@@ -124,7 +125,7 @@ def _schemas(wh: Warehouse, impl: KpiImplementation, dims: list[str]) -> tuple[A
         *impl.requires,
         *(joined.get(impl.dimensions[d].how, "teams") for d in dims if impl.dimensions[d].how != COLUMN),
     }
-    return tuple((name, wh.table(name).schema()) for name in sorted(names))
+    return schemas_of(wh, names)
 
 
 def _utc(day: date, offset: int) -> datetime:

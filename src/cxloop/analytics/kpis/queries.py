@@ -6,56 +6,23 @@ of its groups (exact for the integer counts; `math.fsum` keeps the float sums to
 matters). Quantiles and per-customer shares are not additive: their totals and rows are two
 aggregates glued with UNION ALL: still one round trip and one compile.
 
-Compiling an Ibis expression costs tens of milliseconds of Python, more than DuckDB needs for most
-KPI queries, so the SQL is kept per request shape (`QueryShape`) and only executed again.
+The SQL is kept per request shape and only executed again (`cxloop.analytics.compiled`).
 """
 
 from __future__ import annotations
 
 import math
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from typing import Any
 
 import ibis
 
+from cxloop.analytics.compiled import Row, run
 from cxloop.analytics.kpis.base import Measure
 from cxloop.analytics.warehouse import Warehouse
 
 ADDITIVE = ("share", "nps", "mean", "ratio")
-Row = dict[str, Any]
 _PART = "_part"  # 0: a period's total, 1: a current-period slice row (their keys may be NULL either way)
-
-#: request shape → (SQL, result schema); bounded, least recently used first out.
-_SQL_CACHE: OrderedDict[Hashable, tuple[str, Any]] = OrderedDict()
-_SQL_CACHE_SIZE = 512
-_SQL_LOCK = threading.Lock()
-
-
-def run(wh: Warehouse, build: Callable[[], ibis.Table], shape: Hashable | None) -> list[Row]:
-    """The rows of the expression `build` makes; on DuckDB a request shape seen before runs its cached
-    SQL without building or compiling anything (other engines compile every time: Ibis binds
-    PostgreSQL and Spark sessions to the expression)."""
-    if wh.engine != "duckdb" or shape is None:
-        return wh.rows(build())
-    with _SQL_LOCK:  # the web server answers requests on several threads
-        cached = _SQL_CACHE.get(shape)
-        if cached is not None:
-            _SQL_CACHE.move_to_end(shape)
-    if cached is None:
-        expr = build()
-        cached = (str(wh.backend.compile(expr)), expr.schema())
-        with _SQL_LOCK:
-            _SQL_CACHE[shape] = cached
-            while len(_SQL_CACHE) > _SQL_CACHE_SIZE:
-                _SQL_CACHE.popitem(last=False)
-    from ibis.backends.duckdb.converter import DuckDBPyArrowData
-
-    sql, schema = cached
-    con: Any = getattr(wh.backend, "con")  # noqa: B009 (BaseBackend does not declare the driver connection)
-    table = con.sql(sql).to_arrow_table()
-    return DuckDBPyArrowData.convert_table(table, schema).to_pylist()  # type: ignore[no-any-return]
 
 
 def period_aggregates(
