@@ -102,9 +102,12 @@ def load_proxy_sets() -> list[EvalSet]:
 
     ``proxy_*``: product/restaurant reviews written before any modelling. ``implicit_*``: reviews
     that mostly avoid stock sentiment words, written later to check how far the lexicon reaches.
+    ``cx_*``: customer-service sentences (complaints stated as facts, praise of a fix); the lexicon's
+    CX groups were written with them in view, so they show reach, not generalization.
+    ``cxheldout_*``: more such sentences, written after those groups and never tuned on.
     """
     sets = []
-    for kind in ("proxy", "implicit"):
+    for kind in ("proxy", "implicit", "cx", "cxheldout"):
         for lang in ("ko", "en"):
             rows = _read_tsv(PROXY_DIR / f"sentiment_{kind}_{lang}.tsv")
             sets.append(EvalSet(f"{kind}_{lang}", [r["text"] for r in rows], [r["label"] for r in rows]))
