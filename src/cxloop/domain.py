@@ -37,6 +37,11 @@ class FeedbackChannel(StrEnum):
     SURVEY = "survey"
 
 
+#: Feedback the company asked for. An answer to a survey is not the customer coming back with a problem:
+#: it is no complaint, no recontact, and its volume follows survey sends rather than customer problems.
+SOLICITED_CHANNELS: tuple[str, ...] = (FeedbackChannel.SURVEY.value,)
+
+
 class EventChannel(StrEnum):
     """Where an interaction event happened."""
 

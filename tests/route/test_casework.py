@@ -204,6 +204,31 @@ def test_coming_back_after_a_resolution_reopens_the_case_or_costs_a_closed_case_
     assert len(rows(store, cases, cases.c.customer_id == first["customer_id"])) == 2
 
 
+def test_survey_answers_are_no_recontact_but_sit_with_the_open_case(
+    client: TestClient, store: Store, settings: Settings
+) -> None:
+    """The company asked; the customer did not come back. An unhappy answer after a resolution neither
+    reopens the case nor costs its first-contact resolution; it is routed on its own (the default rules
+    open a follow-up case), and a later answer joins that open case as context, not as a recontact."""
+    case = _one_case(client, store, settings)
+    with store.write() as conn:
+        change_case(conn, store.dialect, case["id"], version=1, changes={"status": "resolved"},
+                    actor=None, now=utc_now())  # fmt: skip
+    unhappy = feedback(9, "상담 과정이 너무 불만족스러웠어요", channel="survey", survey_type="csat", score=1)
+    ingest(client, store, settings, [unhappy])
+    original = rows(store, cases, cases.c.id == case["id"])[0]
+    assert (original["status"], original["recontact_count"], original["fcr"]) == ("resolved", 0, True)
+    (follow_up,) = rows(store, cases, cases.c.id != case["id"])
+    assert follow_up["channel"] == "survey"
+    ingest(
+        client, store, settings, [feedback(10, "다시 생각해도 별로예요", channel="survey", survey_type="nps", score=2)]
+    )
+    assert len(rows(store, cases)) == 2
+    links = rows(store, case_feedback, case_feedback.c.case_id == follow_up["id"])
+    assert sorted(link["is_recontact"] for link in links) == [False, False]
+    assert rows(store, cases, cases.c.id == follow_up["id"])[0]["recontact_count"] == 0
+
+
 def test_a_reply_after_its_due_time_is_a_breach_even_if_no_pass_ran_meanwhile(
     client: TestClient, store: Store, settings: Settings
 ) -> None:

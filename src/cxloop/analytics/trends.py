@@ -9,10 +9,8 @@ from typing import Any
 import sqlalchemy as sa
 
 from cxloop.analytics.overview import bucketed, latest_activity, local_day
+from cxloop.domain import SOLICITED_CHANNELS
 from cxloop.store.tables import emerging_issues, feedback, feedback_keywords, feedback_topics
-
-#: Feedback the company asked for; its volume follows survey sends, not customer problems.
-SOLICITED_CHANNELS = ("survey",)
 
 
 def daily_counts(

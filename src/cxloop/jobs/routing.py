@@ -10,7 +10,7 @@ from datetime import timedelta
 from typing import Any
 
 from cxloop.config import Settings
-from cxloop.domain import RecordKind
+from cxloop.domain import SOLICITED_CHANNELS, RecordKind
 from cxloop.jobs.pipeline import PipelineItem, Stage, StageContext
 from cxloop.route.casework import CaseBatch, Staffing, open_case
 from cxloop.route.rules import RoutingInput
@@ -24,8 +24,17 @@ logger = logging.getLogger(__name__)
 
 
 def _related(item: RoutingInput) -> bool:
-    """Whether a customer's new item belongs with their open case: anything but plain praise."""
+    """Whether a customer's new item is them coming back about their case: anything they sent on their
+    own but plain praise. A survey answer never is (see `_answered`): counting it would reopen cases and
+    cost first-contact resolution every time a survey goes out."""
+    if item.channel in SOLICITED_CHANNELS:
+        return False
     return not (item.sentiment_label == "positive" and not item.flags)
+
+
+def _answered(cases: CaseBatch, case_id: str, feedback_id: str, ctx: StageContext) -> None:
+    """Link a survey answer to the customer's open case as context: no recontact, no second case."""
+    cases.links.append({"case_id": case_id, "feedback_id": feedback_id, "joined_at": ctx.now, "is_recontact": False})
 
 
 def _subject(row: dict[str, Any]) -> str:
@@ -57,6 +66,9 @@ def route_feedback(batch: list[PipelineItem], ctx: StageContext) -> list[Pipelin
     closed_recontacted: set[str] = set()
     for item, facts, decision in routed:
         feedback_id = item.row["id"]
+        if item.customer_id and facts.channel in SOLICITED_CHANNELS and str(item.customer_id) in open_cases:
+            _answered(cases, open_cases[str(item.customer_id)], feedback_id, ctx)
+            continue
         customer = str(item.customer_id) if item.customer_id and _related(facts) else None
         joined = open_cases.get(customer) if customer else None
         done = done_cases.pop(customer, None) if customer and not joined else None

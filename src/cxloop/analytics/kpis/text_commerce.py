@@ -11,10 +11,10 @@ import ibis
 from cxloop.analytics.kpis.base import CUSTOMER_TIER, DimensionSource, KpiImplementation, Measure, column
 from cxloop.analytics.kpis.survey import FEEDBACK_COLUMNS, FEEDBACK_DIMENSIONS, feedback_facts
 from cxloop.analytics.warehouse import Warehouse
+from cxloop.domain import SOLICITED_CHANNELS
 
 PURCHASE = "purchase"
 BROWSING = ("visit", "product_view", "add_to_cart", "checkout")
-SOLICITED_CHANNELS = ("survey",)  # answers the company asked for are not complaints
 
 _SEGMENT = {"segment": DimensionSource(CUSTOMER_TIER, "customer_id")}
 _EVENT_DIMENSIONS = {"channel": column("channel"), **_SEGMENT}
