@@ -201,7 +201,7 @@ def test_saved_model_names_its_word_vectors_and_refuses_other_ones(trained: Trai
     model, _ = trained
     directory = save_model(model, tmp_path, "vectors")
     meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
-    assert meta["format"] == "cxloop.text-classifier/2"
+    assert meta["format"] == "cxloop.text-classifier/3"
     assert meta["embedding"]["name"] == EMBEDDING_NAME
     assert len(meta["embedding"]["sha256"]) == 64
     with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
@@ -222,6 +222,7 @@ def test_without_word_vectors_trains_on_tfidf_and_format_1_models_still_load(tmp
     directory = save_model(model, tmp_path, "tfidf_only")
     with np.load(directory / "weights.npz", allow_pickle=False) as arrays:
         assert "dense_weights" not in arrays.files
+        assert "token_ids" not in arrays.files  # the token model starts from the word vectors: none here
     # A model written before word vectors existed: format 1, no "embedding" entry.
     meta = json.loads((directory / "model.json").read_text(encoding="utf-8"))
     meta["format"] = "cxloop.text-classifier/1"

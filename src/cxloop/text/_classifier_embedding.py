@@ -53,18 +53,29 @@ class SentenceEmbedder:
         """What a saved model records, so that loading can check it gets the same table."""
         return {"name": self.name, "dim": self.dim, "sha256": self.sha256}
 
+    def token_ids(self, texts: list[str]) -> list[npt.NDArray[np.int64]]:
+        """Each text's token ids (at most ``MAX_TOKENS``), for texts already put through ``model_text``.
+        Both the mean vector and the classifier's token model read them: the text is tokenized once."""
+        if not texts:
+            return []
+        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)
+        ids = [np.asarray(e.ids[:MAX_TOKENS], dtype=np.int64) for e in encodings]
+        for row in ids:
+            np.clip(row, 0, len(self.table) - 1, out=row)
+        return ids
+
     def embed(self, texts: list[str]) -> npt.NDArray[np.float32]:
         """(len(texts), dim) vectors of texts already put through ``model_text``."""
-        out = np.zeros((len(texts), self.dim), dtype=np.float32)
-        if not texts:
-            return out
-        encodings = self.tokenizer.encode_batch(texts, add_special_tokens=False)
-        lengths = np.array([min(len(e.ids), MAX_TOKENS) for e in encodings], dtype=np.int64)
+        return self.mean_vectors(self.token_ids(texts))
+
+    def mean_vectors(self, token_ids: list[npt.NDArray[np.int64]]) -> npt.NDArray[np.float32]:
+        """(len(token_ids), dim): the L2-normalized mean vector of each text's tokens."""
+        out = np.zeros((len(token_ids), self.dim), dtype=np.float32)
+        lengths = np.array([len(row) for row in token_ids], dtype=np.int64)
         filled = np.flatnonzero(lengths)
         if not len(filled):
             return out
-        ids = np.concatenate([np.asarray(encodings[i].ids[:MAX_TOKENS], dtype=np.int64) for i in filled])
-        np.clip(ids, 0, len(self.table) - 1, out=ids)
+        ids = np.concatenate([token_ids[i] for i in filled])
         starts = np.concatenate([[0], np.cumsum(lengths[filled])[:-1]])
         sums = np.add.reduceat(self.table[ids], starts, axis=0)
         norms = np.linalg.norm(sums, axis=1, keepdims=True)

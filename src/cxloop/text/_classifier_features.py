@@ -5,7 +5,8 @@ through particles and endings, and English stems through typos and inflection) a
 pairs (two words that decide an intent together but not side by side: "card … arrived", "transfer
 … pending"). Each block is sublinear TF-IDF, L2-normalized on its own so none drowns the others.
 A dense block, when the pretrained word vectors are installed, adds the text's mean token vector
-(see ``_classifier_embedding``). Numpy only: a saved model predicts without scipy or scikit-learn.
+(see ``_classifier_embedding``); the token ids behind it also feed the token model. Numpy only: a
+saved model predicts without scipy or scikit-learn.
 """
 
 from __future__ import annotations
@@ -93,10 +94,12 @@ class Rows(NamedTuple):
 
 class Matrix(NamedTuple):
     """The features of some texts: sparse TF-IDF rows and, if the model has word vectors, dense ones
-    (already scaled by their block weight)."""
+    (already scaled by their block weight) and each text's word-vector token ids (the token model
+    reads them: see ``_classifier_tokens``)."""
 
     sparse: Rows
     dense: npt.NDArray[np.float32] | None
+    tokens: list[npt.NDArray[np.int64]] | None = None
 
     @property
     def known(self) -> npt.NDArray[np.bool_]:
@@ -177,10 +180,11 @@ class Features:
         order = np.argsort(row_ids, kind="stable")
         indptr = np.concatenate([[0], np.cumsum(np.bincount(row_ids, minlength=len(documents)))]).astype(np.int64)
         sparse = Rows(np.concatenate(values)[order], np.concatenate(columns)[order], indptr, offset)
-        dense = None
-        if self.embedder is not None:
-            dense = self.embedder.embed([d.text for d in documents]) * np.float32(self.weights["embedding"])
-        return Matrix(sparse, dense)
+        if self.embedder is None:
+            return Matrix(sparse, None)
+        tokens = self.embedder.token_ids([d.text for d in documents])
+        dense = self.embedder.mean_vectors(tokens) * np.float32(self.weights["embedding"])
+        return Matrix(sparse, dense, tokens)
 
     @property
     def sparse_size(self) -> int:

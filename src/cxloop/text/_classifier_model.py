@@ -1,4 +1,8 @@
-"""A trained text classifier: prediction, and saving as JSON plus ``.npz`` arrays (never pickle)."""
+"""A trained text classifier: prediction, and saving as JSON plus ``.npz`` arrays (never pickle).
+
+With word vectors the classifier is an ensemble: the linear SVM and the token model (see
+``_classifier_tokens``), whose log-probabilities are averaged; without them, the SVM alone.
+"""
 
 from __future__ import annotations
 
@@ -16,10 +20,13 @@ import numpy.typing as npt
 from cxloop.errors import InvalidInput
 from cxloop.text._classifier_embedding import embedder_for
 from cxloop.text._classifier_features import BLOCKS, Block, Document, Features, Matrix, document
+from cxloop.text._classifier_tokens import TokenModel
 
-FORMAT = "cxloop.text-classifier/2"
-# Format 1 had no word-vector block; such models still load and predict as they did.
-READABLE_FORMATS = ("cxloop.text-classifier/1", FORMAT)
+FORMAT = "cxloop.text-classifier/3"
+# Format 1 had no word-vector block, format 2 no token model; such models still load and predict as
+# they did. Format 3 is new so that older code refuses a model whose scores it would misread.
+READABLE_FORMATS = ("cxloop.text-classifier/1", "cxloop.text-classifier/2", FORMAT)
+_TOKEN_ARRAYS = ("token_ids", "token_scores", "term_scores", "token_output", "token_bias")
 MODEL_FILE = "model.json"
 VOCABULARY_FILE = "vocabulary.json"
 WEIGHTS_FILE = "weights.npz"
@@ -56,11 +63,13 @@ class TextClassifier:
         temperature: float,
         metadata: dict[str, Any] | None = None,
         dense_weights: npt.NDArray[np.float32] | None = None,  # (embedding dim, n_labels) with word vectors
+        token_model: TokenModel | None = None,  # with word vectors: averaged with the SVM
     ) -> None:
         self.labels = list(labels)
         self._features = features
         self._weights = weights
         self._dense_weights = dense_weights
+        self._token_model = token_model
         self._bias = bias
         self._prior = prior
         self.temperature = temperature
@@ -71,10 +80,15 @@ class TextClassifier:
         return self.scores_of([document(t) for t in texts])
 
     def scores_of(self, documents: Sequence[Document]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """The scores the temperature calibrates: the ensemble's, or the SVM's margins without a token model."""
         matrix = self._features.transform(documents)
-        return self.scores_of_matrix(matrix), matrix.known
+        scores = self.scores_of_matrix(matrix)
+        if self._token_model is not None and matrix.tokens is not None:
+            scores = self._token_model.combine(scores, matrix.tokens, [d.terms["word"] for d in documents])
+        return scores, matrix.known
 
     def scores_of_matrix(self, matrix: Matrix) -> npt.NDArray[np.float64]:
+        """The linear SVM's margins."""
         scores = matrix.sparse.dot(self._weights) + self._bias
         if matrix.dense is not None and self._dense_weights is not None:
             scores += matrix.dense @ self._dense_weights
@@ -122,12 +136,15 @@ class TextClassifier:
         named = {"weights": self._weights, "bias": self._bias, "prior": self._prior, "idf": idf}
         if self._dense_weights is not None:
             named["dense_weights"] = self._dense_weights
+        if self._token_model is not None:
+            named.update(self._token_model.arrays())
         np.savez_compressed(arrays, allow_pickle=False, **named)
         vocabulary = {b: blocks[b].terms for b in BLOCKS}
         embedder = self._features.embedder if self._dense_weights is not None else None
         meta = {**self.metadata, "format": FORMAT, "labels": self.labels, "temperature": self.temperature,
                 "block_weight": self._features.weights,
-                "embedding": embedder.identity() if embedder is not None else None}  # fmt: skip
+                "embedding": embedder.identity() if embedder is not None else None,
+                "token_model": self._token_model.settings() if self._token_model is not None else None}  # fmt: skip
         directory.mkdir(parents=True, exist_ok=True)
         _write_atomic(directory / WEIGHTS_FILE, arrays.getvalue())
         _write_atomic(directory / VOCABULARY_FILE, json.dumps(vocabulary, ensure_ascii=False).encode())
@@ -145,6 +162,7 @@ class TextClassifier:
             with np.load(directory / WEIGHTS_FILE, allow_pickle=False) as arrays:
                 weights, bias, prior, idf = arrays["weights"], arrays["bias"], arrays["prior"], arrays["idf"]
                 dense_weights = arrays["dense_weights"] if "dense_weights" in arrays.files else None
+                token_arrays = [arrays[name] for name in _TOKEN_ARRAYS] if "token_ids" in arrays.files else None
             labels = [str(label) for label in meta["labels"]]
             ends = np.cumsum([len(vocabulary[b]) for b in BLOCKS])
             blocks = {
@@ -163,11 +181,32 @@ class TextClassifier:
                     raise InvalidInput(f"{directory} holds a damaged classifier: its word-vector weights do not fit")
             block_weight = {str(k): float(v) for k, v in meta["block_weight"].items()}
             features = Features(blocks, block_weight, embedder)
+            token_model = None
+            if token_arrays is not None:
+                if embedder is None:
+                    raise InvalidInput(f"{directory} holds a damaged classifier: a token model without word vectors")
+                token_model = _token_model(token_arrays, meta.get("token_model") or {}, embedder.table, blocks)
+                if token_model is None or token_model.bias.shape != (len(labels),):
+                    raise InvalidInput(f"{directory} holds a damaged classifier: its token model does not fit")
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             if isinstance(exc, InvalidInput):
                 raise
             raise InvalidInput(f"{directory} does not hold a readable classifier: {exc}") from exc
-        return cls(labels, features, weights, bias, prior, float(meta["temperature"]), meta, dense_weights)
+        return cls(labels, features, weights, bias, prior, float(meta["temperature"]), meta, dense_weights, token_model)
+
+
+def _token_model(
+    arrays: list[npt.NDArray[Any]], settings: dict[str, Any], table: npt.NDArray[np.float32], blocks: dict[str, Block]
+) -> TokenModel | None:
+    """The saved token model, or None if its arrays do not fit the table, the vocabulary or the labels."""
+    token_ids, token_scores, term_scores, output, bias = arrays
+    n_labels = len(bias)
+    shapes = (token_ids.ndim, token_scores.shape, term_scores.shape, output.shape, bias.ndim)
+    expected = (1, (len(token_ids), n_labels), (len(blocks["word"].terms), n_labels), (table.shape[1], n_labels), 1)
+    if shapes != expected or (token_ids.size and not 0 <= token_ids.min() <= token_ids.max() < len(table)):
+        return None
+    return TokenModel(token_ids.astype(np.int64), token_scores, term_scores, output, bias, table,
+                      blocks["word"].index, **{k: float(v) for k, v in settings.items()})  # fmt: skip
 
 
 def _write_atomic(path: Path, content: bytes) -> None:

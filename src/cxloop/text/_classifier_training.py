@@ -1,7 +1,7 @@
 """Training the text classifier: input checks, the held-out report, probability calibration, refit.
 
-Only this module needs scikit-learn and scipy; a saved model predicts with numpy (plus the tokenizer
-of the word vectors, when it was trained with them).
+Only this module (and the token model's training) needs scikit-learn and scipy; a saved model predicts
+with numpy (plus the tokenizer of the word vectors, when it was trained with them).
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from cxloop.errors import InvalidInput
 from cxloop.text._classifier_embedding import SentenceEmbedder, embedder
 from cxloop.text._classifier_features import Document, Features, document
 from cxloop.text._classifier_model import TextClassifier, softmax
+from cxloop.text._classifier_tokens import fit_token_model
 
 # The linear SVM's C. Lower values (0.3) and higher (1.0) move held-out accuracy by ±0.1 points on
 # the training-file splits we measured; 0.5 sits in the middle of that plateau.
@@ -115,6 +116,11 @@ def _fit(
         bias = np.array([-bias[0], bias[0]])
     prior = np.bincount(target, minlength=len(classes)) / len(target)
     sparse_weights, dense_weights = weights[: rows.n_columns], weights[rows.n_columns :]
+    token_model = None
+    if vectors is not None and matrix.tokens is not None:  # the token model starts from the word vectors
+        words = features.blocks["word"]
+        terms = [d.terms["word"] for d in documents]
+        token_model = fit_token_model(matrix.tokens, terms, words.index, target, len(classes), vectors.table)
     return TextClassifier(
         classes,
         features,
@@ -123,6 +129,7 @@ def _fit(
         prior.astype(np.float32),
         temperature,
         dense_weights=dense_weights.astype(np.float32) if matrix.dense is not None else None,
+        token_model=token_model,
     )
 
 
@@ -172,6 +179,8 @@ def train_classifier(
     scores, known = held_out.scores_of([documents[i] for i in test_rows])
     guess = held_out.probabilities_of(scores, known).argmax(axis=1)
     per_label = _per_label(classes, truth, guess)
+    # The scores are the ensemble's (SVM and token model) when there are word vectors: the
+    # temperature calibrates what ``probabilities`` turns into scores.
     temperature = _fit_temperature(scores[known], truth[known]) if known.any() else 1.0
 
     model = _fit(documents, labels, temperature, vectors)
@@ -179,7 +188,7 @@ def train_classifier(
     notes = [f"held-out split {test_size:.0%} stratified, seed {seed}; the saved model is refitted on all rows"]
     if vectors is None:
         reason = "turned off" if not word_vectors else "not installed (package 'wordllama')"
-        notes.append(f"pretrained word vectors {reason}: TF-IDF features only")
+        notes.append(f"pretrained word vectors {reason}: TF-IDF features only, and no token model")
     report = TrainingReport(
         accuracy=round(float(np.mean(guess == truth)), 4),
         per_label=per_label,

@@ -4,8 +4,10 @@ Features (``_classifier_features``): word uni- and bigrams, word-bounded charact
 unordered word pairs, each block sublinear TF-IDF and L2-normalized, plus the text's mean vector
 over a pretrained token-embedding table that ships inside the ``wordllama`` wheel
 (``_classifier_embedding``; nothing is downloaded, and without the package the classifier trains on
-TF-IDF alone). A linear SVM is fitted on them (``_classifier_training``), and its scores become
-probabilities through a softmax whose temperature is fitted on the held-out split.
+TF-IDF alone). A linear SVM is fitted on them (``_classifier_training``). Beside it, when the word
+vectors are installed, a fastText-style token model (``_classifier_tokens``) fine-tunes those vectors
+on the labels; the two models' log-probabilities are averaged, and the result becomes probabilities
+through a softmax whose temperature is fitted on the held-out split.
 
 A saved model (``_classifier_model``) is JSON plus ``.npz`` arrays (no pickle) and predicts with
 numpy and the word vectors' tokenizer; scikit-learn and scipy are needed for training only.
