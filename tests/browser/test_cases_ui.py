@@ -91,6 +91,12 @@ def test_an_agent_works_a_case_from_the_queue_to_resolved(agent: Page) -> None:
     page.get_by_test_id("case-actions").get_by_role("button", name="처리 시작").click()
     expect(page.get_by_test_id("case-status")).to_have_text("처리 중")
     expect(page.get_by_test_id("case-assignee")).to_have_text("상담원 김")
+    # The history names people and statuses in the page's language, not by stored ids and codes.
+    started = page.get_by_test_id("case-history").locator("li.history-status_changed").last
+    expect(started).to_contain_text(re.compile(r"상태: (신규|배정됨) → 처리 중"))
+    expect(page.get_by_test_id("case-history").locator("li.history-assigned").first).to_contain_text(
+        "담당자: — → 상담원 김"
+    )
 
     page.get_by_label(re.compile("고객에게 답변")).fill("불편을 드려 죄송합니다. 오늘 다시 출고해 드리겠습니다.")
     page.get_by_role("button", name="답변 보내기").click()

@@ -106,11 +106,14 @@ def _detail(request: Request, store: Any, user: dict[str, Any], case_id: str, **
             if case["customer_id"]
             else []
         )
-        people = {str(r["id"]): r["name"] for r in case_repo.users_named(conn, list(names))}
+        # Everyone the page names: the team's members and whoever the history assigned the case to.
+        assigned = {v for h in history for v in (h["changes"] or {}).get("assignee_user_id") or () if v}
+        people = {str(r["id"]): r["name"] for r in case_repo.users_named(conn, list({*names, *assigned}))}
     current = CaseState(case["status"])
     context = {
         "case": case_view(case, now),
         "history": history,
+        "people": people,
         "linked": linked,
         "members": [{"id": uid, "name": people.get(uid, uid)} for uid in names],
         "profile": profile,
