@@ -46,8 +46,18 @@ def test_a_real_drop_in_negative_share_is_verified(store: Store) -> None:
     csat = verdict["scores"]["csat"]  # type: ignore[index]
     assert csat["mean_before"] == 2.0
     assert csat["mean_after"] == 4.0
+    assert (csat["value_before"], csat["value_after"]) == (0.0, 100.0)  # the catalog's CSAT: share of 4-5
     assert csat["p_value"] < 0.001
     assert verdict["scores"]["nps"]["p_value"] is None  # type: ignore[index]  # no NPS answers at all
+
+
+def test_survey_values_follow_the_catalog_definitions() -> None:
+    from cxloop.analytics.verification import _survey_value
+
+    assert _survey_value("nps", [10, 9, 8, 7, 6, 0]) == pytest.approx(0.0)  # 2 promoters, 2 detractors
+    assert _survey_value("nps", [10, 10, 3]) == pytest.approx(33.3)
+    assert _survey_value("csat", [5, 4, 3, 1]) == 50.0
+    assert _survey_value("nps", []) is None
 
 
 def test_no_change_is_not_verified(store: Store) -> None:

@@ -150,10 +150,22 @@ def _scores(conn: sa.Connection, customers: set[str], w: Windows) -> dict[str, d
     return found
 
 
-def _score_test(before: list[int], after: list[int]) -> dict[str, Any]:
+def _survey_value(survey: str, scores: list[int]) -> float | None:
+    """The catalog's KPI over the scores: CSAT is the share of 4–5, NPS promoters minus detractors (×100)."""
+    if not scores:
+        return None
+    if survey == "csat":
+        return round(100.0 * sum(s >= 4 for s in scores) / len(scores), 1)
+    return round(100.0 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores), 1)
+
+
+def _score_test(survey: str, before: list[int], after: list[int]) -> dict[str, Any]:
+    """The KPI on each side for people to read, and a rank test on the raw scores for the verdict."""
     result: dict[str, Any] = {
         "n_before": len(before),
         "n_after": len(after),
+        "value_before": _survey_value(survey, before),
+        "value_after": _survey_value(survey, after),
         "mean_before": round(sum(before) / len(before), 3) if before else None,
         "mean_after": round(sum(after) / len(after), 3) if after else None,
         "test": "mann_whitney_u",
@@ -200,7 +212,7 @@ def measure_topic(
             "days_observed": round(w.after_days_observed, 2),
         },
         negative_share_test={"test": "two_proportion_z", "p_value": p_value},
-        scores={survey: _score_test(sides["before"], sides["after"]) for survey, sides in scores.items()},
+        scores={survey: _score_test(survey, sides["before"], sides["after"]) for survey, sides in scores.items()},
     )
     if n_b < min_mentions or n_a < min_mentions:
         values: dict[str, Any] = {"min": min_mentions, "before": n_b, "after": n_a}
