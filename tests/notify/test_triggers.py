@@ -138,6 +138,31 @@ def test_new_emerging_issues_alert_and_closed_ones_do_not(store: Store, settings
     assert alert["details"]["subject"] == "delivery"
 
 
+def test_a_crowd_of_keyword_spikes_is_one_alert_per_day(store: Store, settings: Settings) -> None:
+    """One incident lifts dozens of keywords: they alert once for the day, strongest first; a topic
+    spike on the same day still alerts on its own."""
+    day = NOW.date()
+    rows = [
+        {"id": new_id(), "kind": kind, "subject": subject, "day": day, "observed": 30, "expected": 3.0,
+         "lift": 10.0, "score": score, "examples": [], "status": "open", "detected_at": NOW}
+        for kind, subject, score in [("keyword_spike", f"kw{i}", float(i)) for i in range(12)]
+        + [("topic_spike", "app_errors", 9.0)]
+    ]  # fmt: skip
+    with store.write() as conn:
+        conn.execute(emerging_issues.insert(), rows)
+    assert scan_alerts(store, settings, now=NOW + timedelta(minutes=1)) == 2
+    topic, digest = sorted(_alerts(store), key=lambda a: a["subject_key"])
+    assert digest["subject_key"] == f"emerging_issues:keyword_spike:{day}"
+    assert digest["details"]["count"] == 12
+    assert digest["details"]["subjects"][:3] == ["kw11", "kw10", "kw9"]
+    assert "+4" in digest["title"]  # eight names, then how many more
+    assert topic["details"]["subject"] == "app_errors"
+    later = {**rows[0], "id": new_id(), "subject": "late", "detected_at": NOW + timedelta(hours=1)}
+    with store.write() as conn:
+        conn.execute(emerging_issues.insert(), [later])
+    assert scan_alerts(store, settings, now=NOW + timedelta(hours=2)) == 0  # the day's digest has fired
+
+
 def _seed_sentiment(store: Store, start: datetime, hours: float, total: int, negative: int) -> None:
     step = timedelta(hours=hours) / total
     rows = [

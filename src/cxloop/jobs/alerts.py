@@ -26,7 +26,9 @@ from cxloop.notify import outbox
 from cxloop.notify.dispatch import dispatch_due
 from cxloop.notify.rules import AlertRule, default_rules
 from cxloop.notify.triggers import (
+    DIGESTED_KINDS,
     Alert,
+    emerging_digest_alert,
     emerging_issue_alert,
     feedback_alerts,
     negative_spike_alert,
@@ -98,7 +100,15 @@ def _emerging_alerts(conn: sa.Connection, rule: AlertRule, now: datetime) -> lis
         .where(emerging_issues.c.detected_at >= now - SCAN_LOOKBACK, emerging_issues.c.status == "open")
         .order_by(emerging_issues.c.detected_at)
     ).mappings()
-    return _not_fired(conn, rule, [emerging_issue_alert(rule, dict(row)) for row in rows])
+    single: list[Alert] = []
+    crowds: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+    for row in rows:
+        if row["kind"] in DIGESTED_KINDS:
+            crowds.setdefault((row["kind"], row["day"]), []).append(dict(row))
+        else:
+            single.append(emerging_issue_alert(rule, dict(row)))
+    digests = [emerging_digest_alert(rule, issues) for issues in crowds.values()]
+    return _not_fired(conn, rule, [*single, *digests])
 
 
 def _negative_counts(conn: sa.Connection, start: datetime, end: datetime) -> tuple[int, int]:

@@ -122,6 +122,35 @@ def emerging_issue_alert(rule: AlertRule, issue: Mapping[str, Any]) -> Alert:
     )
 
 
+#: Kinds of emerging issue that come in crowds: one incident lifts dozens of keywords at once. Each
+#: kind alerts once per day, naming the day's detections, instead of once per keyword.
+DIGESTED_KINDS = ("keyword_spike", "new_phrase")
+_DIGEST_NAMES = 8
+
+
+def emerging_digest_alert(rule: AlertRule, issues: Sequence[Mapping[str, Any]]) -> Alert:
+    """One alert for one day's detections of one crowded kind, the strongest first. A detection that
+    comes later that same day joins the Trends page but not the alert: it has already fired."""
+    ranked = sorted(issues, key=lambda i: (-float(i["score"]), str(i["subject"])))
+    kind, day = ranked[0]["kind"], ranked[0]["day"]
+    names = ", ".join(str(i["subject"]) for i in ranked[:_DIGEST_NAMES])
+    more = f" +{len(ranked) - _DIGEST_NAMES}" if len(ranked) > _DIGEST_NAMES else ""
+    return Alert(
+        rule=rule,
+        subject_key=f"emerging_issues:{kind}:{day}",
+        title=f"{TRIGGER_TITLES['emerging_issue']}: {len(ranked)} × {kind} ({day}): {names}{more}",
+        occurred_at=max(i["detected_at"] for i in ranked),
+        link="/trends",
+        details={
+            "kind": kind,
+            "day": str(day),
+            "count": len(ranked),
+            "subjects": [str(i["subject"]) for i in ranked],
+            "emerging_issue_ids": [str(i["id"]) for i in ranked],
+        },
+    )
+
+
 def two_proportion_p(k1: int, n1: int, k2: int, n2: int) -> float:
     """Two-sided p-value of the pooled two-proportion z-test (equal to the 2×2 chi-square test)."""
     if n1 == 0 or n2 == 0:
