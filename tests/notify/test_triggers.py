@@ -7,6 +7,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 from fastapi.testclient import TestClient
 
@@ -16,6 +17,7 @@ from cxloop.domain import Role, TokenScope, new_id
 from cxloop.jobs.alerts import ensure_rules, scan_alerts
 from cxloop.jobs.worker import Worker
 from cxloop.notify.consent import customer_may_be_contacted
+from cxloop.notify.triggers import headline
 from cxloop.store import notifications as repo
 from cxloop.store.engine import Store
 from cxloop.store.tables import alert_events, case_history, cases, emerging_issues, feedback, team_members, teams
@@ -226,3 +228,17 @@ def test_nobody_may_be_contacted_without_a_recorded_consent(store: Store) -> Non
     decide(False, NOW + timedelta(days=1))  # withdrawn later: the newest decision wins
     with store.read() as conn:
         assert customer_may_be_contacted(conn, customer) is False
+
+
+@pytest.mark.parametrize(
+    ("trigger", "title", "shown"),
+    [
+        ("emerging_issue", "Emerging issue: delivery (topic_spike, 2026-06-01)", "delivery (topic_spike, 2026-06-01)"),
+        ("sla_breach", "SLA breached (resolution): 배송 지연", "(resolution): 배송 지연"),
+        ("churn_intent", "Customer intends to leave: 해지할게요", "해지할게요"),
+        ("churn_intent", "Something else entirely", "Something else entirely"),  # not ours to trim
+        (None, "Emerging issue: x", "Emerging issue: x"),
+    ],
+)
+def test_pages_show_titles_without_the_english_trigger_name(trigger: str | None, title: str, shown: str) -> None:
+    assert headline(trigger, title) == shown

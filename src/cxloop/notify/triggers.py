@@ -34,6 +34,16 @@ class Alert:
     details: dict[str, Any] = field(default_factory=dict)
 
 
+def headline(trigger: str | None, title: str) -> str:
+    """A stored title without its English trigger name: pages show the trigger as a translated badge
+    beside it, so what remains (the excerpt, the subject, the figures) reads the same in any language."""
+    prefix = TRIGGER_TITLES.get(trigger or "")
+    if not prefix or not title.startswith(prefix):
+        return title
+    rest = title[len(prefix) :].lstrip()
+    return rest[1:].lstrip() if rest.startswith(":") else rest or title
+
+
 def excerpt(text: str | None) -> str:
     text = " ".join((text or "").split())
     return text if len(text) <= EXCERPT_CHARS else text[: EXCERPT_CHARS - 1] + "…"

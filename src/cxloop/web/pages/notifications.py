@@ -14,6 +14,7 @@ from cxloop.governance.crypto import load_key_ring
 from cxloop.jobs.alerts import ensure_rules
 from cxloop.notify import webhooks as hooks
 from cxloop.notify.dispatch import retry_dead
+from cxloop.notify.triggers import headline
 from cxloop.permissions import Permission
 from cxloop.store import notifications as repo
 from cxloop.store.intake import utc_now
@@ -42,7 +43,10 @@ def _page(
             ensure_rules(conn, utc_now())
     with store.read() as conn:
         context: dict[str, Any] = {
-            "items": repo.list_notifications(conn, user["id"], limit=100),
+            "items": [
+                {**n, "headline": headline(n.get("body"), str(n.get("title") or ""))}
+                for n in repo.list_notifications(conn, user["id"], limit=100)
+            ],
             "unread": repo.unread_count(conn, user["id"]),
             "editor": editor, "error": error, "new_hook": secret, "saved": saved,
         }  # fmt: skip
