@@ -22,6 +22,8 @@ from typing import Any
 import sqlalchemy as sa
 from scipy import stats
 
+from cxloop.analytics import stats as kpi_stats
+from cxloop.analytics.kpis.survey import CSAT_SATISFIED
 from cxloop.analytics.overview import local_day
 from cxloop.notify.triggers import two_proportion_p
 from cxloop.store.tables import feedback, feedback_topics
@@ -155,8 +157,8 @@ def _survey_value(survey: str, scores: list[int]) -> float | None:
     if not scores:
         return None
     if survey == "csat":
-        return round(100.0 * sum(s >= 4 for s in scores) / len(scores), 1)
-    return round(100.0 * (sum(s >= 9 for s in scores) - sum(s <= 6 for s in scores)) / len(scores), 1)
+        return round(100.0 * kpi_stats.proportion(sum(s >= CSAT_SATISFIED for s in scores), len(scores)).value, 1)
+    return round(kpi_stats.nps(len(scores), sum(s >= 9 for s in scores), sum(s <= 6 for s in scores)).value, 1)
 
 
 def _score_test(survey: str, before: list[int], after: list[int]) -> dict[str, Any]:
