@@ -61,10 +61,23 @@ def classify() -> None:
 @click.option("--text-column", required=True)
 @click.option("--label-column", required=True)
 @click.option("--model", "name", required=True, help="Name to save the model under (letters, digits, - and _).")
+@click.option(
+    "--sentence-encoder/--no-sentence-encoder",
+    default=True,
+    show_default=True,
+    help="For English texts, also read them with the bundled sentence encoder: about a point more accurate on "
+    "intents, but training takes ~10 s more per 10,000 rows and prediction is several times slower.",
+)
 @FORMAT
 @click.pass_context
 def classify_train(
-    ctx: click.Context, file: Path, text_column: str, label_column: str, name: str, output_format: str
+    ctx: click.Context,
+    file: Path,
+    text_column: str,
+    label_column: str,
+    name: str,
+    sentence_encoder: bool,
+    output_format: str,
 ) -> None:
     """Train on FILE, report per-label precision and recall on a held-out split, and save the model."""
     from cxloop.client import read_file
@@ -74,7 +87,7 @@ def classify_train(
     settings = settings_of(ctx)
     model_directory(settings.data_dir, name)  # refuse a bad name before spending time on training
     rows = read_labelled(read_file(file), file.name, text_column, label_column)
-    model, report = train_classifier(rows.texts, rows.labels)
+    model, report = train_classifier(rows.texts, rows.labels, sentence_encoder=sentence_encoder)
     where = save_model(model, settings.data_dir, name)
 
     def table(r: dict[str, Any]) -> str:

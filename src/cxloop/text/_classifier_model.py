@@ -1,7 +1,9 @@
 """A trained text classifier: prediction, and saving as JSON plus ``.npz`` arrays (never pickle).
 
 With word vectors the classifier is an ensemble: the linear SVM and the token model (see
-``_classifier_tokens``), whose log-probabilities are averaged; without them, the SVM alone.
+``_classifier_tokens``), whose log-probabilities are averaged; without them, the SVM alone. A model
+trained on English texts with the sentence encoder installed averages in a third part, the sentence
+head over contextual sentence vectors (``_classifier_sentence``).
 """
 
 from __future__ import annotations
@@ -20,12 +22,15 @@ import numpy.typing as npt
 from cxloop.errors import InvalidInput
 from cxloop.text._classifier_embedding import embedder_for
 from cxloop.text._classifier_features import BLOCKS, Block, Document, Features, Matrix, document
+from cxloop.text._classifier_sentence import SENTENCE_ARRAYS, SentenceHead
 from cxloop.text._classifier_tokens import TokenModel
+from cxloop.text._sentence_encoder import SentenceEncoder, encoder_for
 
-FORMAT = "cxloop.text-classifier/3"
-# Format 1 had no word-vector block, format 2 no token model; such models still load and predict as
-# they did. Format 3 is new so that older code refuses a model whose scores it would misread.
-READABLE_FORMATS = ("cxloop.text-classifier/1", "cxloop.text-classifier/2", FORMAT)
+FORMAT = "cxloop.text-classifier/4"
+# Format 1 had no word-vector block, format 2 no token model, format 3 no sentence head; such models
+# still load and predict as they did. Each new format is new so that older code refuses a model
+# whose scores it would misread.
+READABLE_FORMATS = (*(f"cxloop.text-classifier/{n}" for n in (1, 2, 3)), FORMAT)
 _TOKEN_ARRAYS = ("token_ids", "token_scores", "term_scores", "token_output", "token_bias")
 MODEL_FILE = "model.json"
 VOCABULARY_FILE = "vocabulary.json"
@@ -64,12 +69,14 @@ class TextClassifier:
         metadata: dict[str, Any] | None = None,
         dense_weights: npt.NDArray[np.float32] | None = None,  # (embedding dim, n_labels) with word vectors
         token_model: TokenModel | None = None,  # with word vectors: averaged with the SVM
+        sentence: tuple[SentenceEncoder, SentenceHead] | None = None,  # English: averaged in last
     ) -> None:
         self.labels = list(labels)
         self._features = features
         self._weights = weights
         self._dense_weights = dense_weights
         self._token_model = token_model
+        self._sentence = sentence
         self._bias = bias
         self._prior = prior
         self.temperature = temperature
@@ -79,12 +86,20 @@ class TextClassifier:
         """(len(texts), len(labels)) margins, and whether each text had any term the model knows."""
         return self.scores_of([document(t) for t in texts])
 
-    def scores_of(self, documents: Sequence[Document]) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-        """The scores the temperature calibrates: the ensemble's, or the SVM's margins without a token model."""
+    def scores_of(
+        self, documents: Sequence[Document], sentence_vectors: npt.NDArray[np.float32] | None = None
+    ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+        """The scores the temperature calibrates: the ensemble's, or the SVM's margins without a token model.
+        ``sentence_vectors`` are the encoder's vectors of the same documents when the caller has them."""
         matrix = self._features.transform(documents)
         scores = self.scores_of_matrix(matrix)
         if self._token_model is not None and matrix.tokens is not None:
             scores = self._token_model.combine(scores, matrix.tokens, [d.terms["word"] for d in documents])
+        if self._sentence is not None:
+            encoder, head = self._sentence
+            if sentence_vectors is None:
+                sentence_vectors = encoder.encode([d.text for d in documents])
+            scores = head.combine(scores, sentence_vectors)
         return scores, matrix.known
 
     def scores_of_matrix(self, matrix: Matrix) -> npt.NDArray[np.float64]:
@@ -116,12 +131,18 @@ class TextClassifier:
         k = max(1, min(top_k, len(self.labels)))
         predictions: list[Prediction] = []
         for start in range(0, len(texts), 256):  # bounds the (terms × labels) products in ``dot``
-            probs = self.probabilities(texts[start : start + 256])
+            # Ranked on the rounded scores, ties by label order: the same text gets the same top
+            # labels whatever it is batched with, even where the last float bits differ.
+            probs = np.round(self.probabilities(texts[start : start + 256]), 6)
             order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
             for row, best in zip(probs, order, strict=True):
-                top = [(self.labels[j], round(float(row[j]), 6)) for j in best]
+                top = [(self.labels[j], float(row[j])) for j in best]
                 predictions.append(Prediction(top[0][0], top[0][1], top))
         return predictions
+
+    @property
+    def sentence_head(self) -> SentenceHead | None:
+        return self._sentence[1] if self._sentence is not None else None
 
     @property
     def n_features(self) -> int:
@@ -138,13 +159,17 @@ class TextClassifier:
             named["dense_weights"] = self._dense_weights
         if self._token_model is not None:
             named.update(self._token_model.arrays())
+        if self._sentence is not None:
+            named.update(self._sentence[1].arrays())
         np.savez_compressed(arrays, allow_pickle=False, **named)
         vocabulary = {b: blocks[b].terms for b in BLOCKS}
         embedder = self._features.embedder if self._dense_weights is not None else None
         meta = {**self.metadata, "format": FORMAT, "labels": self.labels, "temperature": self.temperature,
                 "block_weight": self._features.weights,
                 "embedding": embedder.identity() if embedder is not None else None,
-                "token_model": self._token_model.settings() if self._token_model is not None else None}  # fmt: skip
+                "token_model": self._token_model.settings() if self._token_model is not None else None,
+                "sentence_encoder": self._sentence[0].identity() if self._sentence else None,
+                "sentence_head": self._sentence[1].settings() if self._sentence else None}  # fmt: skip
         directory.mkdir(parents=True, exist_ok=True)
         _write_atomic(directory / WEIGHTS_FILE, arrays.getvalue())
         _write_atomic(directory / VOCABULARY_FILE, json.dumps(vocabulary, ensure_ascii=False).encode())
@@ -163,6 +188,7 @@ class TextClassifier:
                 weights, bias, prior, idf = arrays["weights"], arrays["bias"], arrays["prior"], arrays["idf"]
                 dense_weights = arrays["dense_weights"] if "dense_weights" in arrays.files else None
                 token_arrays = [arrays[name] for name in _TOKEN_ARRAYS] if "token_ids" in arrays.files else None
+                head_arrays = {n: arrays[n] for n in SENTENCE_ARRAYS if n in arrays.files}
             labels = [str(label) for label in meta["labels"]]
             ends = np.cumsum([len(vocabulary[b]) for b in BLOCKS])
             blocks = {
@@ -188,11 +214,38 @@ class TextClassifier:
                 token_model = _token_model(token_arrays, meta.get("token_model") or {}, embedder.table, blocks)
                 if token_model is None or token_model.bias.shape != (len(labels),):
                     raise InvalidInput(f"{directory} holds a damaged classifier: its token model does not fit")
+            sentence = _sentence(meta, head_arrays, len(labels), directory)
         except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
             if isinstance(exc, InvalidInput):
                 raise
             raise InvalidInput(f"{directory} does not hold a readable classifier: {exc}") from exc
-        return cls(labels, features, weights, bias, prior, float(meta["temperature"]), meta, dense_weights, token_model)
+        return cls(
+            labels,
+            features,
+            weights,
+            bias,
+            prior,
+            float(meta["temperature"]),
+            meta,
+            dense_weights,
+            token_model,
+            sentence,
+        )
+
+
+def _sentence(
+    meta: dict[str, Any], arrays: dict[str, npt.NDArray[Any]], n_labels: int, directory: Path
+) -> tuple[SentenceEncoder, SentenceHead] | None:
+    identity = meta.get("sentence_encoder")
+    if identity is None and not arrays:
+        return None
+    if identity is None or len(arrays) != len(SENTENCE_ARRAYS):
+        raise InvalidInput(f"{directory} holds a damaged classifier: a sentence head without its encoder")
+    encoder = encoder_for(identity, str(directory))
+    head = SentenceHead.from_saved(arrays, meta.get("sentence_head") or {}, encoder.dim, n_labels)
+    if head is None:
+        raise InvalidInput(f"{directory} holds a damaged classifier: its sentence head does not fit")
+    return encoder, head
 
 
 def _token_model(

