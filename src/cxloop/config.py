@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 from datetime import datetime
 from pathlib import Path
@@ -74,6 +75,10 @@ class Settings(BaseSettings):
     # How often the server checks SLA clocks for warnings and breaches; 0 turns it off.
     sla_check_interval_seconds: int = Field(default=60, ge=0)
 
+    # User-trained classifiers (`cxloop classify train --model NAME`) that label every new feedback
+    # text in the pipeline: model names, comma-separated; each prediction lands in `feedback_labels`.
+    classifiers: str = ""
+
     # Ingestion limits: a batch request holds at most this many records and bytes.
     max_batch_records: int = Field(default=10_000, ge=1)
     max_request_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
@@ -123,6 +128,18 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"unknown time zone {value!r}; use an IANA name such as Asia/Seoul") from None
         return value
+
+    @field_validator("classifiers")
+    @classmethod
+    def _model_names(cls, value: str) -> str:
+        for name in (n.strip() for n in value.split(",") if n.strip()):
+            if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", name):
+                raise ValueError(f"classifier name {name!r} is not allowed: use 1–64 letters, digits, '-' or '_'")
+        return value
+
+    @property
+    def classifier_names(self) -> list[str]:
+        return list(dict.fromkeys(n.strip() for n in self.classifiers.split(",") if n.strip()))
 
     @model_validator(mode="after")
     def _ordered_identity_thresholds(self) -> Settings:

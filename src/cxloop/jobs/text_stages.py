@@ -1,9 +1,11 @@
 """Pipeline stages that read feedback text: analysis (PII, sentiment, topics, keywords, flags,
-priority) and duplicate linking. They run in the `enrich` phase, before the rows are stored."""
+priority), the user-trained classifiers named in CXLOOP_CLASSIFIERS, and duplicate linking. They run
+in the `enrich` phase, before the rows are stored."""
 
 from __future__ import annotations
 
 import functools
+import logging
 import threading
 from datetime import timedelta
 from typing import Any
@@ -11,12 +13,16 @@ from typing import Any
 import sqlalchemy as sa
 
 from cxloop.domain import RecordKind
+from cxloop.errors import InvalidInput, NotFound
 from cxloop.governance.crypto import load_key_ring
+from cxloop.jobs.classifiers import cached_model
 from cxloop.jobs.pipeline import PipelineItem, Stage, StageContext
 from cxloop.jobs.taxonomy import current_taxonomy
 from cxloop.store.tables import customers, feedback
 from cxloop.text.analyze import CustomerContext, TextAnalyzer
 from cxloop.text.topics import Taxonomy
+
+logger = logging.getLogger(__name__)
 
 #: How much history a worker's near-duplicate index starts from.
 DUPLICATE_HISTORY = timedelta(days=90)
@@ -67,6 +73,34 @@ def analyze_texts(batch: list[PipelineItem], ctx: StageContext) -> list[Pipeline
             priority=analysis.priority,
             content_hash=analysis.content_hash,
         )
+    return batch
+
+
+@functools.lru_cache(maxsize=32)
+def _warn_unusable(data_dir: str, name: str, reason: str) -> None:
+    """Once per process, data directory and reason: a missing or unreadable model must not stop
+    intake, but say so."""
+    logger.warning("classifier %r in CXLOOP_CLASSIFIERS is skipped: %s", name, reason)
+
+
+def classify_texts(batch: list[PipelineItem], ctx: StageContext) -> list[PipelineItem]:
+    """Label each feedback text with every configured classifier. It reads the masked text (this stage
+    runs after analysis), so PII never reaches a model; an unusable model is skipped with a warning."""
+    names = ctx.settings.classifier_names
+    items = _feedback_with_text(batch) if names else []
+    if not items:
+        return batch
+    texts = [i.row["text"] for i in items]
+    for name in names:
+        try:
+            model = cached_model(ctx.settings.data_dir, name)
+        except (NotFound, InvalidInput) as exc:
+            _warn_unusable(str(ctx.settings.data_dir), name, str(exc))
+            continue
+        for item, prediction in zip(items, model.predict(texts, top_k=1), strict=True):
+            item.row.setdefault("labels", []).append(
+                {"model": name, "label": prediction.label, "score": prediction.score}
+            )
     return batch
 
 
@@ -128,5 +162,6 @@ def link_duplicates(batch: list[PipelineItem], ctx: StageContext) -> list[Pipeli
 
 TEXT_STAGES = (
     Stage("enrich.text", "enrich", analyze_texts),
+    Stage("enrich.classify", "enrich", classify_texts),
     Stage("enrich.duplicates", "enrich", link_duplicates),
 )

@@ -9,7 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cxloop.store.search import LIKE_ESCAPE, contains_pattern
-from cxloop.store.tables import customers, feedback, feedback_topics, intake_records
+from cxloop.store.tables import customers, feedback, feedback_labels, feedback_topics, intake_records
 
 PAGE_SIZES = (25, 50, 100)
 
@@ -117,6 +117,9 @@ def get_feedback(conn: sa.Connection, feedback_id: str) -> dict[str, Any] | None
         .first()
     )
     item["intake"] = dict(intake) if intake else None
+    labels = sa.select(feedback_labels.c.model, feedback_labels.c.label, feedback_labels.c.score)
+    labels = labels.where(feedback_labels.c.feedback_id == feedback_id).order_by(feedback_labels.c.model)
+    item["labels"] = [dict(r) for r in conn.execute(labels).mappings()]  # from CXLOOP_CLASSIFIERS
     return item
 
 

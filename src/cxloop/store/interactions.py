@@ -8,7 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cxloop.store.dialects import StoreDialect
-from cxloop.store.tables import events, feedback, feedback_keywords, feedback_topics
+from cxloop.store.tables import events, feedback, feedback_keywords, feedback_labels, feedback_topics
 
 
 def insert_events(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[Mapping[str, Any]]) -> None:
@@ -20,8 +20,8 @@ def insert_feedback(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[M
 
 
 def insert_feedback_signals(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[Mapping[str, Any]]) -> None:
-    """The topic and keyword rows of freshly stored feedback."""
-    topic_rows, keyword_rows = [], []
+    """The topic, keyword and classifier-label rows of freshly stored feedback."""
+    topic_rows, keyword_rows, label_rows = [], [], []
     for row in rows:
         for mention in row.get("topics") or []:
             topic_rows.append(
@@ -43,5 +43,17 @@ def insert_feedback_signals(conn: sa.Connection, dialect: StoreDialect, rows: Se
                     "channel": row["channel"],
                 }
             )
+        for prediction in row.get("labels") or []:
+            label_rows.append(
+                {
+                    "feedback_id": row["id"],
+                    "model": prediction["model"],
+                    "label": str(prediction["label"])[:200],
+                    "score": prediction["score"],
+                    "occurred_at": row["occurred_at"],
+                    "channel": row["channel"],
+                }
+            )
     dialect.bulk_insert(conn, feedback_topics, topic_rows)
     dialect.bulk_insert(conn, feedback_keywords, keyword_rows)
+    dialect.bulk_insert(conn, feedback_labels, label_rows)

@@ -30,7 +30,7 @@ from cxloop.store.tables.notify import (
     notifications,
     webhooks,
 )
-from cxloop.store.tables.text import emerging_issues, feedback_keywords, feedback_topics
+from cxloop.store.tables.text import emerging_issues, feedback_keywords, feedback_labels, feedback_topics
 
 __all__ = [
     "action_cases",
@@ -51,6 +51,7 @@ __all__ = [
     "events",
     "feedback",
     "feedback_keywords",
+    "feedback_labels",
     "feedback_topics",
     "improvement_actions",
     "ingest_batches",

@@ -31,6 +31,20 @@ feedback_keywords = sa.Table(
 )
 pg_index(feedback_keywords.c.keyword, feedback_keywords.c.occurred_at)
 
+# One row per feedback item and user-trained classifier run as the `enrich.classify` pipeline stage
+# (CXLOOP_CLASSIFIERS): the label it predicted from the masked text and its calibrated probability.
+feedback_labels = sa.Table(
+    "feedback_labels",
+    metadata,
+    id_column("feedback_id", primary_key=True),
+    sa.Column("model", sa.String(64), primary_key=True),
+    sa.Column("label", sa.String(200), nullable=False),
+    sa.Column("score", sa.Float, nullable=False),
+    sa.Column("occurred_at", sa.DateTime, nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+)
+pg_index(feedback_labels.c.model, feedback_labels.c.label, feedback_labels.c.occurred_at)
+
 emerging_issues = sa.Table(
     "emerging_issues",
     metadata,
