@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -25,6 +26,13 @@ from cxloop.text._sentence_encoder import SentenceEncoder, encoder
 
 #: The encoder and its vectors of the documents being fitted (rows in the same order).
 Sentences = tuple[SentenceEncoder, npt.NDArray[np.float32]]
+#: Sentences computed on another thread: called when the head is fitted, it waits for them.
+PendingSentences = Callable[[], Sentences | None]
+
+
+def _none() -> None:
+    return None
+
 
 # The linear SVM's C. Lower values (0.3) and higher (1.0) move held-out accuracy by ±0.1 points on
 # the training-file splits we measured; 0.5 sits in the middle of that plateau.
@@ -101,16 +109,23 @@ def fit_classifier(
     ``sentence_encoder=False`` the sentence head."""
     documents = [document(t) for t in texts]
     vectors = embedder() if word_vectors else None
-    return _fit(documents, labels, 1.0, vectors, _sentences(documents, sentence_encoder))
+    return _fit(documents, labels, 1.0, vectors, _encode_meanwhile(documents, sentence_encoder))
 
 
-def _sentences(documents: Sequence[Document], wanted: bool) -> Sentences | None:
-    """The encoder's vectors of every document, when the head is wanted, installed and worth it."""
+def _encode_meanwhile(documents: Sequence[Document], wanted: bool) -> PendingSentences:
+    """The encoder's vectors of every document, when the head is wanted, installed and worth it,
+    computed on a second thread. The SVM and the token model train on one core; the encoder (the
+    slowest part) runs beside them instead of after them, so a 2-core machine trains ~15 s sooner."""
     if not wanted:
-        return None
+        return _none
     texts = [d.text for d in documents]
     installed = encoder() if mostly_english(texts) else None
-    return (installed, installed.encode(texts)) if installed is not None else None
+    if installed is None:
+        return _none
+    pool = ThreadPoolExecutor(1, thread_name_prefix="cxloop-encoder")
+    future = pool.submit(installed.encode, texts)
+    pool.shutdown(wait=False)  # the thread ends with its one task; nobody waits for it here
+    return lambda: (installed, future.result())
 
 
 def _fit(
@@ -118,7 +133,7 @@ def _fit(
     labels: Sequence[str],
     temperature: float,
     vectors: SentenceEmbedder | None,
-    sentences: Sentences | None = None,
+    sentences: PendingSentences = _none,
     head_start: TextClassifier | None = None,
 ) -> TextClassifier:
     # Training only: a saved model predicts without these.
@@ -146,10 +161,11 @@ def _fit(
         terms = [d.terms["word"] for d in documents]
         token_model = fit_token_model(matrix.tokens, terms, words.index, target, len(classes), vectors.table)
     sentence = None
-    if sentences is not None:
+    encoded = sentences()  # by now usually done: it ran beside the fits above
+    if encoded is not None:
         start = head_start.sentence_head if head_start is not None else None
         iterations = REFIT_ITERATIONS if start is not None else ITERATIONS
-        sentence = (sentences[0], fit_sentence_head(sentences[1], target, len(classes), start, iterations))
+        sentence = (encoded[0], fit_sentence_head(encoded[1], target, len(classes), start, iterations))
     return TextClassifier(
         classes,
         features,
@@ -210,13 +226,14 @@ def train_classifier(
     vectors = embedder() if word_vectors else None
     train_rows, test_rows = stratified_split(labels, test_size, seed)
     documents = [document(t) for t in texts]  # once: both fits and the held-out scores share them
-    sentences = _sentences(documents, sentence_encoder)  # likewise the encoder's vectors, its slowest part
+    sentences = _encode_meanwhile(documents, sentence_encoder)  # likewise the encoder's vectors
 
     def rows_of(rows: list[int]) -> Sentences | None:
-        return (sentences[0], sentences[1][rows]) if sentences is not None else None
+        encoded = sentences()
+        return (encoded[0], encoded[1][rows]) if encoded is not None else None
 
     held_out = _fit(
-        [documents[i] for i in train_rows], [labels[i] for i in train_rows], 1.0, vectors, rows_of(train_rows)
+        [documents[i] for i in train_rows], [labels[i] for i in train_rows], 1.0, vectors, lambda: rows_of(train_rows)
     )
     classes = held_out.labels
     truth = np.searchsorted(np.array(classes), np.array([labels[i] for i in test_rows]))
@@ -236,7 +253,7 @@ def train_classifier(
     if vectors is None:
         reason = "turned off" if not word_vectors else "not installed (package 'wordllama')"
         notes.append(f"pretrained word vectors {reason}: TF-IDF features only, and no token model")
-    if sentences is None:
+    if sentences() is None:
         if not sentence_encoder:
             notes.append("sentence encoder turned off")
         elif encoder() is None:

@@ -120,8 +120,11 @@ def encoder() -> SentenceEncoder | None:
     tokenizer.no_padding()
     tokenizer.no_truncation()
     options = onnxruntime.SessionOptions()
-    options.intra_op_num_threads = max(1, min(4, len(os.sched_getaffinity(0))))
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    options.intra_op_num_threads = max(1, min(4, cores))
     options.inter_op_num_threads = 1
+    # Idle threads sleep instead of spinning: training runs the encoder beside the SVM on 2 cores.
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3  # no warnings on stderr about unused initializers
     graph = build_encoder_graph(load(raw), _SHAPE)
     session = onnxruntime.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
