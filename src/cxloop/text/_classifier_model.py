@@ -32,6 +32,8 @@ FORMAT = "cxloop.text-classifier/4"
 # whose scores it would misread.
 READABLE_FORMATS = (*(f"cxloop.text-classifier/{n}" for n in (1, 2, 3)), FORMAT)
 _TOKEN_ARRAYS = ("token_ids", "token_scores", "term_scores", "token_output", "token_bias")
+#: Texts encoded per call to the sentence encoder when predicting: 4,096 vectors are 12 MB.
+_ENCODER_CHUNK = 4096
 MODEL_FILE = "model.json"
 VOCABULARY_FILE = "vocabulary.json"
 WEIGHTS_FILE = "weights.npz"
@@ -130,14 +132,21 @@ class TextClassifier:
             return []
         k = max(1, min(top_k, len(self.labels)))
         predictions: list[Prediction] = []
-        for start in range(0, len(texts), 256):  # bounds the (terms × labels) products in ``dot``
-            # Ranked on the rounded scores, ties by label order: the same text gets the same top
-            # labels whatever it is batched with, even where the last float bits differ.
-            probs = np.round(self.probabilities(texts[start : start + 256]), 6)
-            order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
-            for row, best in zip(probs, order, strict=True):
-                top = [(self.labels[j], float(row[j])) for j in best]
-                predictions.append(Prediction(top[0][0], top[0][1], top))
+        for outer in range(0, len(texts), _ENCODER_CHUNK):
+            documents = [document(t) for t in texts[outer : outer + _ENCODER_CHUNK]]
+            # The encoder sorts what it is given by length: a few thousand texts at once batch with
+            # far less padding than 256 (twice as fast on banking77).
+            vectors = self._sentence[0].encode([d.text for d in documents]) if self._sentence else None
+            for start in range(0, len(documents), 256):  # bounds the (terms × labels) products in ``dot``
+                part = vectors[start : start + 256] if vectors is not None else None
+                scores, known = self.scores_of(documents[start : start + 256], part)
+                # Ranked on the rounded scores, ties by label order: the same text gets the same top
+                # labels whatever it is batched with, even where the last float bits differ.
+                probs = np.round(self.probabilities_of(scores, known), 6)
+                order = np.argsort(-probs, axis=1, kind="stable")[:, :k]
+                for row, best in zip(probs, order, strict=True):
+                    top = [(self.labels[j], float(row[j])) for j in best]
+                    predictions.append(Prediction(top[0][0], top[0][1], top))
         return predictions
 
     @property

@@ -1,10 +1,11 @@
 """A BERT encoder as an ONNX graph with 8-bit weights, built in memory from a safetensors checkpoint.
 
 Why not a framework: PyTorch would add gigabytes to the install for six transformer layers. ONNX
-Runtime runs the same arithmetic from a graph we write here in ~100 lines, and with the weights of
-every dense layer quantized to int8 (per output column, symmetric) and the activations quantized
-per call, its integer kernels (VNNI on recent x86) encode about twice as fast as float32 numpy. The
-sentence vectors stay within a cosine of ~0.99 of the float32 ones.
+Runtime runs the same arithmetic from a graph we write here in ~100 lines. With the weights of every
+dense layer quantized to int8 (per output column, symmetric) and the activations per token, its
+integer kernels (VNNI on recent x86) encode banking77's 10,000 texts in ~15 s on 2 cores, where a
+float32 numpy forward pass took 40-70 s. The sentence vectors keep a cosine of at least 0.988
+(mean 0.998) to the float32 ones.
 
 The graph takes token ids, their positions, an additive attention bias (0 or -1e9 per padded token),
 and the padding mask; it returns the masked token sums of the last layer and of ``MIDDLE_LAYER``:
