@@ -111,6 +111,43 @@ def test_text_and_commerce(kpi_warehouse: Warehouse) -> None:
     assert by(aov, "segment") == {"gold": 30000.0, "silver": 20000.0, None: 50000.0}
 
 
+def test_customer_shares_count_each_customer_once_per_slice(kpi_warehouse: Warehouse) -> None:
+    """Conversion and repurchase fold each customer per slice (one grouping, bit masks): a customer is
+    in a slice's denominator and numerator only by that slice's own rows."""
+
+    def rows(name: str, grain: str) -> dict[str, tuple[float | None, int]]:
+        result = kpi(kpi_warehouse, name, grain=grain, compare=True)
+        return {r["bucket"]: (r["value"], r["n"]) for r in result["rows"]}
+
+    # Visitors c1 (05-01), c2 (05-02), c3 (05-03); purchases c1 05-02, c2 05-03, c4 05-05.
+    conversion = kpi(kpi_warehouse, "conversion_rate", grain="week", compare=True)
+    assert (conversion["total"]["value"], conversion["total"]["n"]) == (pytest.approx(200 / 3, abs=1e-4), 3)
+    assert conversion["previous"]["n"] == 0  # 04-24..04-30: c3 bought on 04-27 but browsed nothing
+    assert rows("conversion_rate", "week") == {
+        "2026-04-27": (pytest.approx(200 / 3, abs=1e-4), 3),
+        "2026-05-04": (None, 0),
+    }
+    # By day nobody browsed and bought on the same day: three visiting days, no conversion on any.
+    daily = rows("conversion_rate", "day")
+    assert [daily[f"2026-05-0{d}"] for d in (1, 2, 3)] == [(0.0, 1)] * 3
+    assert all(daily[f"2026-05-0{d}"] == (None, 0) for d in (4, 5, 6, 7))
+    assert rows("conversion_rate", "month") == {"2026-05-01": (pytest.approx(200 / 3, abs=1e-4), 3)}
+    # Days far from the period start use the high bits of the 64-bit masks (bit 40 and up here), and
+    # more than 62 days take the general path: both give the same days.
+    folded = kpi(kpi_warehouse, "conversion_rate", start=date(2026, 3, 20), end=date(2026, 5, 8), grain="day")
+    general = kpi(kpi_warehouse, "conversion_rate", start=date(2026, 1, 1), end=date(2026, 5, 8), grain="day")
+    assert folded["total"] == general["total"]
+    assert folded["total"]["n"] == 3
+    tail = {r["bucket"]: r for r in general["rows"] if r["bucket"] >= "2026-03-20"}
+    assert {r["bucket"]: r for r in folded["rows"]} == tail
+    assert [tail[f"2026-05-0{d}"]["n"] for d in range(1, 6)] == [1, 1, 1, 0, 0]
+    # Buyers c1 (a repeat: first bought 04-20), c2, c4; the week of 04-27 holds c1 and c2, not c3's
+    # 04-27 purchase, which is the previous period's (c3's first, so 0 % there).
+    repurchase = kpi(kpi_warehouse, "repurchase_rate", grain="week", compare=True)
+    assert (repurchase["previous"]["value"], repurchase["previous"]["n"]) == (0.0, 1)
+    assert rows("repurchase_rate", "week") == {"2026-04-27": (50.0, 2), "2026-05-04": (0.0, 1)}
+
+
 def test_case_kpis(kpi_warehouse: Warehouse) -> None:
     def value(name: str, **options: Any) -> Any:
         return kpi(kpi_warehouse, name, **options)["total"]

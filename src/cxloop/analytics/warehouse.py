@@ -80,9 +80,21 @@ def open_warehouse(store: Store) -> Iterator[Warehouse]:
 def spark_warehouse(session: Any, tables: Mapping[str, pa.Table]) -> Warehouse:
     """The same tables loaded into a Spark session as temporary views (PySpark local mode in tests;
     a cluster's session in production, where the tables would be Parquet/Iceberg instead)."""
+    _spark_bit_or()
     backend = ibis.pyspark.connect(session)
     for name, data in tables.items():
         # Straight from Arrow (Spark 4): a pandas detour turns nullable integers into doubles and
         # decimals into narrower decimals, so the same expression could answer differently.
         session.createDataFrame(data).createOrReplaceTempView(name)
     return Warehouse(backend, "pyspark")
+
+
+def _spark_bit_or() -> None:
+    """Spark SQL has had the `bit_or` aggregate since 3.0; Ibis 12's PySpark compiler leaves it
+    unmapped, and the per-customer shares fold customers into bit masks with it."""
+    from ibis.backends.sql.compilers.pyspark import PySparkCompiler
+
+    def visit_bit_or(self: Any, op: Any, *, arg: Any, where: Any) -> Any:
+        return self.agg.bit_or(arg, where=where)
+
+    PySparkCompiler.visit_BitOr = visit_bit_or  # type: ignore[attr-defined]

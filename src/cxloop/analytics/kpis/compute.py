@@ -12,8 +12,10 @@ import ibis
 from cxloop.analytics import stats
 from cxloop.analytics.catalog import GRAINS, KpiDefinition, check_dimension, get_kpi
 from cxloop.analytics.compiled import run, schemas_of
-from cxloop.analytics.kpis.base import COLUMN, CUSTOMER_TIER, FEEDBACK_TOPIC, KpiImplementation, Measure
+from cxloop.analytics.kpis.base import COLUMN, CUSTOMER_TIER, FEEDBACK_TOPIC, KpiImplementation, Measure, as_int
 from cxloop.analytics.kpis.cases import CASE_KPIS
+from cxloop.analytics.kpis.customer_share import MAX_BUCKETS as MAX_MASK_BUCKETS
+from cxloop.analytics.kpis.customer_share import customer_share_slices
 from cxloop.analytics.kpis.queries import period_aggregates
 from cxloop.analytics.kpis.survey import SURVEY_KPIS
 from cxloop.analytics.kpis.text_commerce import TEXT_COMMERCE_KPIS
@@ -23,6 +25,7 @@ from cxloop.errors import InvalidInput
 IMPLEMENTATIONS: dict[str, KpiImplementation] = {k.id: k for k in (*SURVEY_KPIS, *CASE_KPIS, *TEXT_COMMERCE_KPIS)}
 DEFAULT_DAYS = 30
 MAX_BUCKETS = 1000
+EPOCH = datetime(1970, 1, 1)
 MAX_DIMENSION_VALUES = 100  # by=topic on a large taxonomy: the busiest values, the rest reported as cut
 
 
@@ -60,6 +63,20 @@ def _buckets(start: date, end: date, grain: str) -> list[date]:
 def _bucket_expr(t: ibis.Table, grain: str, offset: int) -> Any:
     local = t.at + ibis.interval(minutes=offset)
     return local.date() if grain == "day" else local.truncate("W" if grain == "week" else "M").date()
+
+
+def _segment(t: ibis.Table, buckets: list[date], grain: str | None, offset: int) -> ibis.Value:
+    """0 for a row of the previous period, 1 + the position of its bucket for one of the current period."""
+    if not grain:
+        position: ibis.Value = ibis.literal(0, "int64")
+    elif grain in ("day", "week"):
+        # Days and weeks have one length in local time: the position is a division, not a search.
+        origin = int((_utc(buckets[0], offset) - EPOCH).total_seconds())
+        length = 86_400 if grain == "day" else 604_800
+        position = ((t.at.epoch_seconds() - origin) // length).cast("int64")
+    else:
+        position = sum((as_int(t.at >= ibis.timestamp(_utc(b, offset))) for b in buckets[1:]), ibis.literal(0, "int64"))
+    return ibis.ifelse(t.current, position + 1, 0).cast("int64")
 
 
 def _with_dimensions(wh: Warehouse, t: ibis.Table, impl: KpiImplementation, dims: list[str]) -> ibis.Table:
@@ -206,9 +223,16 @@ def compute_kpi(wh: Warehouse, query: KpiQuery) -> dict[str, Any]:
     def bucketed(t: ibis.Table) -> ibis.Table:
         return t.mutate(bucket=_bucket_expr(t, query.grain, offset)) if query.grain else t
 
+    def segmented() -> ibis.Table:
+        sliced = slice_facts()
+        return sliced.mutate(segment=_segment(sliced, buckets, query.grain, offset))
+
     measure = impl.measure
     try:
-        totals, found = period_aggregates(wh, measure, slice_facts, keys, shape, bucketed)
+        if measure.kind == "customer_share" and not query.by and len(buckets) <= MAX_MASK_BUCKETS:
+            totals, found = customer_share_slices(wh, segmented, buckets, shape)
+        else:
+            totals, found = period_aggregates(wh, measure, slice_facts, keys, shape, bucketed)
     except _NoFacts:
         return _empty(definition, query, "no data", wh.engine)
     total = measure.point(totals.get(True, {}))
