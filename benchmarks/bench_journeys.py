@@ -223,7 +223,10 @@ def main() -> int:
         mode="quick" if args.quick else "full",
         tables=[table],
         notes=[
-            f"Funnel: {' → '.join(STEPS)}; the store is a migrated cxloop DuckDB file (cached).",
+            f"Funnel: {' → '.join(STEPS)}; the store is a migrated cxloop DuckDB file (cached), with 26-character "
+            "customer ids like the store's own and events in time order, as intake appends them.",
+            "'duckdb' asks for all time (what the funnel builder asks when no dates are given): every event is "
+            "grouped by customer. 'last 30 days' is a dated request; its scan skips the row groups outside it.",
             f"Load average (1 min) when the run started: {load:.1f}, when it ended: {os.getloadavg()[0]:.1f} "
             "(2 cores; other work on the machine slows every figure).",
             "Method: one grouped pass per customer (first step-1 event, first event of each later step type); "
