@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from fastapi.testclient import TestClient
 
-from analytics.journeys.journey_data import load, standard_tables
+from analytics.journeys.journey_data import event_rows, load, standard_tables
 from cxloop.domain import TokenScope
 from cxloop.store.engine import Store
 from support.helpers import make_token
@@ -89,3 +91,31 @@ def test_bad_parameters_are_422_with_a_clear_message(
     response = client.get(path, params=params, headers=reader)
     assert response.status_code == 422, response.text
     assert message in response.json()["error"]["message"]
+
+
+def test_without_dates_a_funnel_covers_the_30_days_up_to_the_newest_event(
+    client: TestClient, store: Store, reader: dict[str, str]
+) -> None:
+    tables = standard_tables()  # the newest event is c1's app_open on May 26th
+    tables["events"] += event_rows(
+        [("c6", "visit", "web", datetime(2026, 3, 2, 10)), ("c6", "purchase", "web", datetime(2026, 3, 2, 11))]
+    )
+    load(store, tables)
+
+    def ask(**dates: str) -> dict[str, object]:
+        response = client.get("/api/v1/funnels", params={"steps": "visit,purchase", **dates}, headers=reader)
+        assert response.status_code == 200, response.text
+        return response.json()
+
+    recent = ask()
+    assert recent["period"] == {"from": "2026-04-27", "to": "2026-05-26"}
+    assert (recent["entered"], recent["converted"]) == (4, 2)  # c1..c4; c6 entered in March
+    everything = ask(**{"from": "2026-03-01"})
+    assert everything["period"] == {"from": "2026-03-01", "to": "2026-05-26"}
+    assert (everything["entered"], everything["converted"]) == (5, 3)
+    march = ask(to="2026-03-31")
+    assert march["period"] == {"from": "2026-03-02", "to": "2026-03-31"}
+    assert (march["entered"], march["converted"]) == (1, 1)
+    future = ask(**{"from": "2027-01-01"})
+    assert future["empty"] is True
+    assert future["period"] == {"from": "2027-01-01", "to": None}

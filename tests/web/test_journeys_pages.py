@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime
 
 import pytest
 from fastapi.testclient import TestClient
 
-from analytics.journeys.journey_data import FUNNEL, load, standard_tables
+from analytics.journeys.journey_data import FUNNEL, event_rows, load, standard_tables
 from cxloop import access
 from cxloop.domain import Role
 from cxloop.store.engine import Store
@@ -70,3 +71,27 @@ def test_the_purchase_funnel_is_offered_when_the_store_has_its_events(viewer: Te
     built = viewer.get(link)
     assert 'data-testid="funnel-chart"' in built.text
     assert 'data-testid="funnel-suggestion"' not in built.text  # a built funnel needs no suggestion
+
+
+def test_the_funnel_shows_its_period_and_offers_wider_ones(viewer: TestClient, duckdb_store: Store) -> None:
+    tables = standard_tables()  # May 4th to 26th, plus one shopper who visited and bought in March
+    tables["events"] += event_rows(
+        [("c6", "visit", "web", datetime(2026, 3, 2, 10)), ("c6", "purchase", "web", datetime(2026, 3, 2, 11))]
+    )
+    load(duckdb_store, tables)
+    steps = [("step", "visit"), ("step", "purchase")]
+    page = viewer.get("/journeys", params=steps).text
+    # Without dates: the 30 days up to the newest event, filled into the form so they can be changed.
+    assert 'name="from" value="2026-04-27"' in page
+    assert 'name="to" value="2026-05-26"' in page
+    assert re.search(r'data-testid="funnel-period">[^<]*2026-04-27[^<]*2026-05-26', page)
+    assert "4명 중 2명이" in page
+    presets = dict(re.findall(r'<a href="([^"]+)"[^>]*data-testid="preset-(\w+)"', page))
+    presets = {key: href.replace("&amp;", "&") for href, key in presets.items()}
+    assert set(presets) == {"last_7", "last_30", "all"}  # 86 days of data: "last 90 days" would be all of it
+    assert 'aria-current="true">최근 30일' in page
+    assert "from=2026-03-02&to=2026-05-26" in presets["all"]
+    assert presets["all"].startswith("/journeys?step=visit&step=purchase&window=7d")
+    everything = viewer.get(presets["all"]).text
+    assert "5명 중 3명이" in everything
+    assert 'aria-current="true">전체 기간' in everything

@@ -95,8 +95,10 @@ def _grid(header: list[str], rows: list[list[str]]) -> str:
 @click.argument("steps", nargs=-1, required=True)
 @click.option("--window", default="7d", show_default=True, help="Conversion window from step 1: 30m, 12h, 7d, 2w.")
 @click.option("--by", help="Break down by channel, first_channel, tier or city.")
-@click.option("--from", "first", type=DAY, help="First business-local day customers may enter.")
-@click.option("--to", "last", type=DAY, help="Last business-local day customers may enter.")
+@click.option(
+    "--from", "first", type=DAY, help="First business-local day customers may enter [default: 30 days to --to]."
+)
+@click.option("--to", "last", type=DAY, help="Last business-local day customers may enter [default: the newest event].")
 @OUTPUT
 @click.pass_context
 def funnel(
@@ -125,7 +127,10 @@ def funnel(
              _percent(r["from_previous"]), f"{r['drop_off']:,}", str(r["median_seconds_from_previous"] or "—")]
             for r in rows
         ]  # fmt: skip
-        return _grid(header, lines) + f"\nconverted {result['converted']:,} of {result['entered']:,} within {window}"
+        period = result["period"]
+        entered = f"entering {period['from']} – {period['to']}, " if period["from"] else ""
+        converted = f"converted {result['converted']:,} of {result['entered']:,} within {window}"
+        return _grid(header, lines) + f"\n{entered}{converted}"
 
     _emit(result, output_format, rows, table)
 

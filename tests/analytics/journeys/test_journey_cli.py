@@ -27,7 +27,7 @@ def test_funnel_in_every_format(duckdb_settings: Settings, duckdb_store: Store) 
     duckdb_store.dispose()  # the CLI opens the file itself, as it would with no server running
     table = cli(duckdb_settings, "funnel", *FUNNEL, "--window", "1d")
     assert table.exit_code == 0, table.output
-    assert "converted 1 of 4 within 1d" in table.output
+    assert "entering 2026-04-27 – 2026-05-26, converted 1 of 4 within 1d" in table.output
     as_json = orjson.loads(cli(duckdb_settings, "funnel", *FUNNEL, "--format", "json").output)
     assert [s["customers"] for s in as_json["steps"]] == [4, 4, 2, 2, 2]
     rows = list(

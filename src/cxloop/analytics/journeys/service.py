@@ -3,8 +3,10 @@ shared by the API, the pages and the CLI so each answer is computed once and ren
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
+
+import ibis
 
 from cxloop.analytics.journeys._common import Period, event_type, parse_steps, parse_window
 from cxloop.analytics.journeys.cohorts import cohort_retention
@@ -12,7 +14,8 @@ from cxloop.analytics.journeys.emotion import emotion_flow
 from cxloop.analytics.journeys.funnels import funnel
 from cxloop.analytics.journeys.impact import event_impact
 from cxloop.analytics.journeys.paths import top_paths
-from cxloop.analytics.warehouse import open_warehouse
+from cxloop.analytics.periods import default_days
+from cxloop.analytics.warehouse import Warehouse, open_warehouse
 from cxloop.store.engine import Store
 
 
@@ -26,8 +29,17 @@ def funnel_report(
     last: date | None = None,
     offset_minutes: int = 0,
 ) -> dict[str, Any]:
-    parsed, span, period = parse_steps(steps), parse_window(window), Period(first, last)
+    """Without dates, customers entering in the 30 days up to the newest event: the KPI explorer's
+    default, and an answer in a fraction of the time the whole history takes on a large store.
+    Everything the store holds is one `from` away (the funnel page offers it as "All data")."""
+    parsed, span = parse_steps(steps), parse_window(window)
+    Period(first, last)  # a reversed period is refused before any query runs
     with open_warehouse(store) as wh:
+        newest = _event_days(wh, offset_minutes)[1] if last is None else None
+        if first and newest and first > newest:
+            newest = None  # a start after every event is an empty answer, not a reversed period
+        resolved = default_days(first, last, newest)
+        period = Period(*resolved) if resolved else Period(first, last)
         return funnel(wh, parsed, span, by=by or None, period=period, offset_minutes=offset_minutes)
 
 
@@ -93,6 +105,23 @@ def impact_report(
         return event_impact(
             wh, metric, on, days_before=days_before, days_after=days_after, offset_minutes=offset_minutes
         )
+
+
+def event_days(store: Store, offset_minutes: int = 0) -> tuple[date | None, date | None]:
+    """The business-local days of the oldest and the newest event, for period pickers."""
+    with open_warehouse(store) as wh:
+        return _event_days(wh, offset_minutes)
+
+
+def _event_days(wh: Warehouse, offset_minutes: int) -> tuple[date | None, date | None]:
+    # Unfiltered MIN and MAX: DuckDB answers them from column statistics, PostgreSQL from its index.
+    at = wh.table("events").occurred_at.cast(ibis.dtype("timestamp"))
+    shift = timedelta(minutes=offset_minutes)
+    oldest, newest = wh.scalar(at.min()), wh.scalar(at.max())
+    return (
+        (oldest + shift).date() if oldest is not None else None,
+        (newest + shift).date() if newest is not None else None,
+    )
 
 
 def event_types(store: Store, limit: int = 200) -> list[str]:

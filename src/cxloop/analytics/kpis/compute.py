@@ -19,11 +19,11 @@ from cxloop.analytics.kpis.customer_share import customer_share_slices
 from cxloop.analytics.kpis.queries import period_aggregates
 from cxloop.analytics.kpis.survey import SURVEY_KPIS
 from cxloop.analytics.kpis.text_commerce import TEXT_COMMERCE_KPIS
+from cxloop.analytics.periods import default_days
 from cxloop.analytics.warehouse import Warehouse
 from cxloop.errors import InvalidInput
 
 IMPLEMENTATIONS: dict[str, KpiImplementation] = {k.id: k for k in (*SURVEY_KPIS, *CASE_KPIS, *TEXT_COMMERCE_KPIS)}
-DEFAULT_DAYS = 30
 MAX_BUCKETS = 1000
 EPOCH = datetime(1970, 1, 1)
 MAX_DIMENSION_VALUES = 100  # by=topic on a large taxonomy: the busiest values, the rest reported as cut
@@ -119,16 +119,10 @@ def _newest_record(wh: Warehouse, definition: KpiDefinition) -> datetime | None:
 
 def _period(wh: Warehouse, definition: KpiDefinition, query: KpiQuery) -> tuple[date, date] | None:
     """The period's first and last business-local day; by default the 30 days up to the newest record."""
-    end = query.end
-    if end is None:
-        latest = _newest_record(wh, definition)
-        if latest is None:
-            return None
-        end = (latest + timedelta(minutes=query.offset_minutes)).date()
-    start = query.start or end - timedelta(days=DEFAULT_DAYS - 1)
-    if start > end:
-        raise InvalidInput(f"from ({start}) is after to ({end})")
-    return start, end
+    newest = None
+    if query.end is None and (latest := _newest_record(wh, definition)) is not None:
+        newest = (latest + timedelta(minutes=query.offset_minutes)).date()
+    return default_days(query.start, query.end, newest)
 
 
 class _NoFacts(Exception):

@@ -5,7 +5,7 @@ to the form, the way people fix it, rather than as an error page."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Request
@@ -29,6 +29,7 @@ STEP_SLOTS = 6
 # Offered as a one-click start when the store has these events (the importers' commerce vocabulary):
 # nobody should have to know event names before seeing a first funnel.
 PURCHASE_FUNNEL = ("visit", "product_view", "add_to_cart", "checkout", "purchase")
+PRESET_DAYS = (7, 30, 90)
 
 
 def _day(text: str, field: str) -> date | None:
@@ -109,7 +110,9 @@ def funnel_page(
     t, name = translator(locale_of(request)), _event_name(request)
     chart = funnel_bars(result["steps"], label=t("journeys.funnel"), name=name) if result else None
     slots = steps + [""] * max(STEP_SLOTS - len(steps), 0)
-    form = {"steps": slots, "window": window, "by": by, "from": first, "to": last}
+    # The form shows the days the answer covers, so a default period is visible and can be widened.
+    shown = result["period"] if result else {"from": first, "to": last}
+    form = {"steps": slots, "window": window, "by": by, "from": shown["from"] or "", "to": shown["to"] or ""}
     event_types = service.event_types(store)
     suggested = [s for s in PURCHASE_FUNNEL if s in event_types] if step is None else []
     return render(
@@ -123,10 +126,32 @@ def funnel_page(
             "dimensions": DIMENSIONS,
             "event_types": event_types,
             "suggested": suggested if len(suggested) >= 2 else [],
+            "presets": _presets(*service.event_days(store, offset), form) if step is not None else [],
             "name": name,
             "duration": duration,
         },
     )
+
+
+def _presets(oldest: date | None, newest: date | None, form: dict[str, Any]) -> list[dict[str, Any]]:
+    """One-click periods ending on the newest event's day, and all the data the store holds."""
+    if oldest is None or newest is None:
+        return []
+    # A store younger than 90 days has no separate "last 90 days": "All data" says it.
+    starts = [(f"last_{n}", newest - timedelta(days=n - 1)) for n in PRESET_DAYS]
+    spans = [(key, start) for key, start in starts if start > oldest]
+    presets = []
+    for key, start in [*spans, ("all", oldest)]:
+        period = {"from": start.isoformat(), "to": newest.isoformat()}
+        query = [("step", s) for s in form["steps"] if s] + [("window", form["window"]), ("by", form["by"])]
+        presets.append(
+            {
+                "key": key,
+                "query": [*query, ("from", period["from"]), ("to", period["to"])],
+                "active": (str(form["from"]), str(form["to"])) == (period["from"], period["to"]),
+            }
+        )
+    return presets
 
 
 @router.get("/journeys/paths")
