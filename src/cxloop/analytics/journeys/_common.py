@@ -33,6 +33,10 @@ class Window:
     def delta(self) -> timedelta:
         return timedelta(seconds=self.seconds)
 
+    @property
+    def interval(self) -> ibis.IntervalScalar:
+        return ibis.interval(seconds=self.seconds)
+
 
 def parse_window(text: str) -> Window:
     """`30m`, `12h`, `7d` or `2w`; anything else is an InvalidInput naming the accepted forms."""

@@ -70,13 +70,16 @@ def _settle(firsts: ibis.Table, n: int, window: Window) -> ibis.Table:
     inside the window from t0. Flags are coalesced: NULL would drop a customer from both branches.
     """
     previous = firsts.t0
+    # A timestamp compare against t0 + window: cheaper per customer than epoch arithmetic, and exact
+    # to the microsecond on every engine (Spark's epoch seconds are whole).
+    deadline = firsts.t0 + window.interval
     unsettled = ibis.literal(False)
     present = ibis.literal(True)
     times: dict[str, ibis.Value] = {"t0": firsts.t0}
     for k in range(1, n):
         first = firsts[f"m{k}"]
         unsettled = unsettled | (first <= previous).fill_null(False)
-        inside = present & (seconds_between(first, firsts.t0) <= window.seconds).fill_null(False)
+        inside = present & (first <= deadline).fill_null(False)
         times[f"t{k}"] = ibis.ifelse(inside, first, ibis.null("timestamp"))
         present = present & first.notnull()
         previous = first
@@ -96,7 +99,7 @@ def _matched(log: ibis.Table, unsettled: ibis.Table, steps: list[str], window: W
     keys = wide.select(eid=_.customer_id, e0=_.t0)
     later = log.select("customer_id", "type", "occurred_at")
     own = later.join(keys, later.customer_id == keys.eid).filter(
-        _.occurred_at > _.e0, seconds_between(_.occurred_at, _.e0) <= window.seconds
+        _.occurred_at > _.e0, _.occurred_at <= _.e0 + window.interval
     )
     for k, step in enumerate(steps[1:], start=1):
         # `occurred_at <= e0` never holds in `own`; naming e0 keeps the type test above the join to the
