@@ -16,7 +16,7 @@ from typing import Any
 import ibis
 from ibis import _
 
-from cxloop.analytics.journeys._common import Period, Window, customer_events, seconds_between, within
+from cxloop.analytics.journeys._common import Period, Window, customer_events, within
 from cxloop.analytics.warehouse import Warehouse
 from cxloop.errors import InvalidInput
 
@@ -37,7 +37,7 @@ def _spans(
     targets = events.filter(_.type == to_event).select(tid=_.customer_id, at=_.occurred_at)
     return (
         starts.join(targets, starts.sid == targets.tid)
-        .filter(_.at > _.ta, seconds_between(_.at, _.ta) <= window.seconds)
+        .filter(_.at > _.ta, _.at <= _.ta + window.interval)
         .group_by(["sid", "ta"])
         .agg(tb=_.at.min())
     )
@@ -63,7 +63,7 @@ def top_paths(
     spans = _spans(events, from_event, to_event, window, start, end)
     inside = events.join(spans, events.customer_id == spans.sid).filter(_.occurred_at >= _.ta)
     if to_event is None:
-        inside = inside.filter(seconds_between(_.occurred_at, _.ta) <= window.seconds)
+        inside = inside.filter(_.occurred_at <= _.ta + window.interval)
     else:
         inside = inside.filter(_.occurred_at <= _.tb)
     # Same-instant events are ordered by type so every engine draws the same path.
