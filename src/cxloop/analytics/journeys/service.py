@@ -3,7 +3,7 @@ shared by the API, the pages and the CLI so each answer is computed once and ren
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import ibis
@@ -114,14 +114,16 @@ def event_days(store: Store, offset_minutes: int = 0) -> tuple[date | None, date
 
 
 def _event_days(wh: Warehouse, offset_minutes: int) -> tuple[date | None, date | None]:
-    # Unfiltered MIN and MAX: DuckDB answers them from column statistics, PostgreSQL from its index.
-    at = wh.table("events").occurred_at.cast(ibis.dtype("timestamp"))
+    # One unfiltered MIN and MAX: DuckDB answers them from column statistics, PostgreSQL from its index.
+    events = wh.table("events")
+    at = events.occurred_at.cast(ibis.dtype("timestamp"))
+    span = wh.rows(events.aggregate(oldest=at.min(), newest=at.max()))[0]
     shift = timedelta(minutes=offset_minutes)
-    oldest, newest = wh.scalar(at.min()), wh.scalar(at.max())
-    return (
-        (oldest + shift).date() if oldest is not None else None,
-        (newest + shift).date() if newest is not None else None,
-    )
+
+    def local(at: datetime | None) -> date | None:
+        return (at + shift).date() if at is not None else None
+
+    return local(span["oldest"]), local(span["newest"])
 
 
 def event_types(store: Store, limit: int = 200) -> list[str]:
