@@ -8,6 +8,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from cxloop.domain import new_id
+from cxloop.store.customers import customer_keys, reserve_customer_keys
 from cxloop.store.engine import Store
 from cxloop.store.tables import cases, customer_identities, customers, events, feedback, feedback_topics
 
@@ -29,7 +30,13 @@ def add_customer(
     customer_id = new_id()
     conn.execute(
         customers.insert().values(
-            id=customer_id, name=name, created_at=created_at, updated_at=created_at, source="crm", **attributes
+            id=customer_id,
+            name=name,
+            created_at=created_at,
+            updated_at=created_at,
+            source="crm",
+            customer_key=reserve_customer_keys(conn, 1)[0],
+            **attributes,
         )
     )
     for kind, namespace, value in (("email", "", email), ("phone", "", phone), ("external_id", "crm", external_id)):
@@ -50,7 +57,8 @@ def add_event(
     event_id = new_id()
     conn.execute(
         events.insert().values(
-            id=event_id, source="shop", external_id=event_id, customer_id=customer_id, type=type_, channel=channel,
+            id=event_id, source="shop", external_id=event_id, customer_id=customer_id,
+            customer_key=customer_keys(conn, [customer_id])[customer_id], type=type_, channel=channel,
             occurred_at=at, occurred_utc_offset_minutes=540, value=value, currency="KRW" if value else None,
             batch_id=new_id(), ingested_at=at,
         )

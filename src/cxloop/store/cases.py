@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from cxloop.domain import new_id
 from cxloop.store.dialects import StoreDialect
+from cxloop.store.interactions import insert_events
 from cxloop.store.tables import (
     case_feedback,
     case_history,
@@ -242,7 +243,7 @@ def update_case(conn: sa.Connection, case_id: str, version: int, values: Mapping
 
 
 def insert_outbound_event(conn: sa.Connection, dialect: StoreDialect, row: Mapping[str, Any]) -> None:
-    dialect.bulk_insert(conn, events, [row])
+    insert_events(conn, dialect, [row])
 
 
 # -- reading cases --------------------------------------------------------------------------------

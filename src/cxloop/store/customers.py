@@ -12,6 +12,7 @@ from cxloop.identity.identifiers import Identifier
 from cxloop.identity.link_keys import link_keys_of, open_raw
 from cxloop.store.dialects import StoreDialect
 from cxloop.store.tables import customer_identities, customers
+from cxloop.store.tables.customers import CUSTOMER_KEY_SEQUENCE
 
 _LOOKUP_CHUNK = 1000
 #: Attributes a customer record may set; later non-empty values win over earlier ones.
@@ -56,8 +57,30 @@ def customers_by_link_key(conn: sa.Connection, keys: Iterable[str]) -> dict[str,
     return found
 
 
+def customer_keys(conn: sa.Connection, customer_ids: Iterable[str]) -> dict[str, int]:
+    """The surrogate key of each known customer id (the database gives it when the profile is stored)."""
+    found: dict[str, int] = {}
+    wanted = sorted(set(customer_ids))
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        chunk = wanted[start : start + _LOOKUP_CHUNK]
+        query = sa.select(customers.c.id, customers.c.customer_key).where(customers.c.id.in_(chunk))
+        found.update({str(c): int(k) for c, k in conn.execute(query).all() if k is not None})
+    return found
+
+
+def reserve_customer_keys(conn: sa.Connection, count: int) -> list[int]:
+    """`count` fresh surrogate keys from the sequence (unique across concurrent writers on PostgreSQL)."""
+    if count <= 0:
+        return []
+    query = sa.text(f"SELECT nextval('{CUSTOMER_KEY_SEQUENCE}') FROM generate_series(1, :n)")
+    return [int(k) for k in conn.execute(query, {"n": count}).scalars()]
+
+
 def insert_customers(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[Mapping[str, Any]]) -> None:
-    dialect.bulk_insert(conn, customers, rows)
+    """Store new profiles; each one without a surrogate key gets the next one."""
+    keys = iter(reserve_customer_keys(conn, sum(1 for row in rows if row.get("customer_key") is None)))
+    keyed = [row if row.get("customer_key") is not None else {**row, "customer_key": next(keys)} for row in rows]
+    dialect.bulk_insert(conn, customers, keyed)
 
 
 def insert_identities(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -7,12 +7,16 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from cxloop.store.customers import customer_keys
 from cxloop.store.dialects import StoreDialect
 from cxloop.store.tables import events, feedback, feedback_keywords, feedback_labels, feedback_topics
 
 
 def insert_events(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[Mapping[str, Any]]) -> None:
-    dialect.bulk_insert(conn, events, rows)
+    """Store events, each with its customer's surrogate key beside the id (journeys group by the key)."""
+    keys = customer_keys(conn, (row["customer_id"] for row in rows if row.get("customer_id")))
+    keyed = [{**row, "customer_key": keys.get(row.get("customer_id") or "")} for row in rows]
+    dialect.bulk_insert(conn, events, keyed)
 
 
 def insert_feedback(conn: sa.Connection, dialect: StoreDialect, rows: Sequence[Mapping[str, Any]]) -> None:

@@ -79,12 +79,15 @@ def require_live(conn: sa.Connection, customer_id: str) -> dict[str, Any]:
 
 
 def _reassign(conn: sa.Connection, table: sa.Table, ids: Sequence[str], *, to: str, only_from: str | None) -> None:
+    values: dict[str, Any] = {"customer_id": to}
+    if "customer_key" in table.c:  # events carry their customer's surrogate key too: it moves with the id
+        values["customer_key"] = conn.execute(sa.select(customers.c.customer_key).where(customers.c.id == to)).scalar()
     for start in range(0, len(ids), _CHUNK):
         chunk = list(ids[start : start + _CHUNK])
         condition: list[sa.ColumnElement[bool]] = [table.c.id.in_(chunk)]
         if only_from is not None:
             condition.append(table.c.customer_id == only_from)
-        conn.execute(table.update().where(*condition).values(customer_id=to))
+        conn.execute(table.update().where(*condition).values(**values))
 
 
 def combine_attributes(survivor: Mapping[str, Any], merged: Mapping[str, Any]) -> dict[str, Any]:

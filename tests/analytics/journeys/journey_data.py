@@ -22,8 +22,9 @@ import pyarrow as pa
 import sqlalchemy as sa
 
 from cxloop.domain import new_id
+from cxloop.store.customers import customer_keys, insert_customers
 from cxloop.store.engine import Store
-from cxloop.store.tables import customers, events, feedback, feedback_topics
+from cxloop.store.tables import events, feedback, feedback_topics
 
 FUNNEL = ["visit", "product_view", "add_to_cart", "checkout", "purchase"]
 _counter = itertools.count(1)
@@ -94,7 +95,7 @@ def event_rows(items: Iterable[tuple[str | None, str, str, datetime]]) -> list[d
     ]
 
 
-def customer_rows(items: Iterable[tuple[str, str, str]]) -> list[dict[str, Any]]:
+def customer_rows(items: Iterable[tuple[str, str | None, str | None]]) -> list[dict[str, Any]]:
     at = T(1)
     return [
         {"id": cid, "tier": tier, "city": city, "created_at": at, "updated_at": at, "source": "test"}
@@ -141,10 +142,19 @@ def feedback_rows(
 
 
 def load(store: Store, tables: dict[str, list[dict[str, Any]]]) -> None:
-    targets = {"events": events, "customers": customers, "feedback": feedback, "feedback_topics": feedback_topics}
+    """Write the tables as intake would: every customer an event names has a profile (one with no
+    attributes when the fixture gives none), and events carry their customer's surrogate key."""
+    targets = {"events": events, "feedback": feedback, "feedback_topics": feedback_topics}
+    profiles = list(tables.get("customers", []))
+    named = {r["customer_id"] for r in tables.get("events", []) if r.get("customer_id")}
+    profiles += customer_rows((cid, None, None) for cid in sorted(named - {p["id"] for p in profiles}))
     with store.write() as conn:
+        insert_customers(conn, store.dialect, profiles)
+        keys = customer_keys(conn, named)
         for name, rows in tables.items():
-            if rows:
+            if name == "events":
+                rows = [{**r, "customer_key": keys.get(r["customer_id"])} for r in rows]
+            if rows and name != "customers":
                 conn.execute(sa.insert(targets[name]), rows)
 
 
@@ -163,12 +173,15 @@ _ARROW_SCHEMAS = {
         [
             ("id", pa.string()),
             ("customer_id", pa.string()),
+            ("customer_key", pa.int64()),
             ("type", pa.string()),
             ("channel", pa.string()),
             ("occurred_at", pa.timestamp("us")),
         ]
     ),
-    "customers": pa.schema([("id", pa.string()), ("tier", pa.string()), ("city", pa.string())]),
+    "customers": pa.schema(
+        [("id", pa.string()), ("customer_key", pa.int64()), ("tier", pa.string()), ("city", pa.string())]
+    ),
     "feedback": pa.schema(
         [
             ("id", pa.string()),
@@ -184,9 +197,17 @@ _ARROW_SCHEMAS = {
 
 
 def arrow_tables(tables: dict[str, list[dict[str, Any]]]) -> dict[str, pa.Table]:
-    """The columns journeys read, for engines loaded from Arrow (Spark)."""
+    """The columns journeys read, for engines loaded from Arrow (Spark). Surrogate keys are numbered
+    here in id order; any one-to-one numbering gives the same answers."""
+    ids = {r["customer_id"] for r in tables.get("events", []) if r.get("customer_id")}
+    ids |= {r["id"] for r in tables.get("customers", [])}
+    keys = {cid: n for n, cid in enumerate(sorted(ids), start=1)}
     out = {}
     for name, schema in _ARROW_SCHEMAS.items():
-        rows = [{k: r.get(k) for k in schema.names} for r in tables.get(name, [])]
+        owner = "id" if name == "customers" else "customer_id"
+        rows = [
+            {k: keys.get(r.get(owner)) if k == "customer_key" else r.get(k) for k in schema.names}
+            for r in tables.get(name, [])
+        ]
         out[name] = pa.Table.from_pylist(rows, schema=schema)
     return out

@@ -6,6 +6,8 @@ import sqlalchemy as sa
 
 from cxloop.store.tables._base import id_column, metadata, pg_index
 
+CUSTOMER_KEY_SEQUENCE = "customer_key_seq"
+
 customers = sa.Table(
     "customers",
     metadata,
@@ -23,7 +25,14 @@ customers = sa.Table(
     # Set when identity resolution merged this profile into another: the id keeps working and
     # redirects to the survivor. NULL for live profiles.
     id_column("merged_into"),
+    # The customer's surrogate key: a small integer from the CUSTOMER_KEY_SEQUENCE, given when the
+    # profile is stored and never changed. Journeys group millions of events per customer by it
+    # (`events.customer_key`), a third cheaper than by the 26-character id: Amplitude's integer user id,
+    # Kimball's surrogate key. Not a column default: DuckDB cannot replay a WAL whose table defaults
+    # call nextval(), so a killed server would not reopen.
+    sa.Column("customer_key", sa.BigInteger),
 )
+sa.Index(None, customers.c.customer_key, unique=True).ddl_if(dialect="postgresql")
 
 # One row per identifier seen for a customer. `link_key` is "kind:namespace:value" for identifiers
 # that may link records, and NULL for malformed ones, which are kept as given but never used to link.

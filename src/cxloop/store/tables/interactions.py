@@ -13,6 +13,8 @@ events = sa.Table(
     sa.Column("source", sa.String(100), nullable=False),
     sa.Column("external_id", sa.String(200), nullable=False),
     id_column("customer_id"),
+    # customers.customer_key of `customer_id`, kept in step by intake and by merges: journeys group by it.
+    sa.Column("customer_key", sa.BigInteger),
     sa.Column("type", sa.String(64), nullable=False),
     sa.Column("channel", sa.String(32), nullable=False),
     sa.Column("occurred_at", sa.DateTime, nullable=False),
