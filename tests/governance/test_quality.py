@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
+from tests.support.identity_seed import rich_customer
 
 from cxloop.config import Settings
 from cxloop.domain import RecordKind
 from cxloop.governance.quality import quality_overview, run_table_checks, status_of
 from cxloop.jobs.intake import accept_records
 from cxloop.store.engine import Store
-from cxloop.store.tables import quality_checks
+from cxloop.store.tables import customers, events, quality_checks
 
 from .seed import add_feedback
 
@@ -90,3 +92,17 @@ def test_status_thresholds_are_strict() -> None:
     assert status_of(0.05, 0.05, 0.25) == "ok"
     assert status_of(0.06, 0.05, 0.25) == "warn"
     assert status_of(0.3, 0.05, 0.25) == "fail"
+
+
+def test_table_checks_flag_events_keyed_to_the_wrong_customer(store: Store, settings: Settings) -> None:
+    with store.write() as conn:
+        first, second = rich_customer(conn, "a"), rich_customer(conn, "b")
+
+    def mismatch() -> dict[str, Any]:
+        return {r["check"]: r for r in run_table_checks(store, settings)}["table.customer_key_mismatch"]
+
+    assert (mismatch()["value"], mismatch()["status"]) == (0, "ok")
+    with store.write() as conn:  # what a write path that forgot the key would leave behind
+        key_of_b = conn.execute(sa.select(customers.c.customer_key).where(customers.c.id == second)).scalar_one()
+        conn.execute(events.update().where(events.c.customer_id == first).values(customer_key=key_of_b))
+    assert (mismatch()["value"], mismatch()["status"]) == (2, "fail")

@@ -29,6 +29,7 @@ THRESHOLDS: dict[str, tuple[float, float]] = {
     "batch.null_rate": (0.5, 0.95),
     "table.null_rate": (0.3, 0.8),
     "table.duplicate_external_ids": (0.0, 0.0),
+    "table.customer_key_mismatch": (0.0, 0.0),
     "table.out_of_range": (0.0, 0.0),
     "intake.failed_records": (0.0, 100.0),
 }
@@ -161,6 +162,19 @@ def _integrity(conn: sa.Connection, now: datetime) -> list[dict[str, Any]]:
         repeated = groups.having(sa.func.count() > 1).subquery()
         count = conn.execute(sa.select(sa.func.count()).select_from(repeated)).scalar_one()
         results.append(_result("table.duplicate_external_ids", table.name, int(count), now))
+    # Journeys group events by their customer's surrogate key: an event keyed to nobody or to someone
+    # else would silently leave (or join) the wrong funnel. Intake and merges keep them in step.
+    owners = events.outerjoin(customers, customers.c.id == events.c.customer_id)
+    unkeyed = sa.and_(
+        events.c.customer_id.is_not(None),
+        sa.or_(
+            events.c.customer_key.is_(None),
+            customers.c.customer_key.is_(None),
+            events.c.customer_key != customers.c.customer_key,
+        ),
+    )
+    mismatched = conn.execute(sa.select(sa.func.count()).select_from(owners).where(unkeyed)).scalar_one()
+    results.append(_result("table.customer_key_mismatch", "events", int(mismatched), now))
     scales = sa.or_(
         sa.and_(feedback.c.survey_type == "nps", sa.not_(feedback.c.score.between(0, 10))),
         sa.and_(feedback.c.survey_type == "csat", sa.not_(feedback.c.score.between(1, 5))),
