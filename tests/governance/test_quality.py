@@ -7,7 +7,6 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from tests.support.identity_seed import rich_customer
 
 from cxloop.config import Settings
 from cxloop.domain import RecordKind
@@ -15,6 +14,7 @@ from cxloop.governance.quality import quality_overview, run_table_checks, status
 from cxloop.jobs.intake import accept_records
 from cxloop.store.engine import Store
 from cxloop.store.tables import customers, events, quality_checks
+from support.identity_seed import rich_customer
 
 from .seed import add_feedback
 

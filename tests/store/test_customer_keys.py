@@ -8,7 +8,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from tests.support.identity_seed import rich_customer
 
 from cxloop.config import Settings
 from cxloop.domain import RecordKind
@@ -18,6 +17,7 @@ from cxloop.store import merges, migrate
 from cxloop.store.customers import insert_customers
 from cxloop.store.engine import Store
 from cxloop.store.tables import customers, events
+from support.identity_seed import rich_customer
 
 NOW = datetime(2026, 6, 10, 12, 0)
 
