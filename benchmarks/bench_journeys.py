@@ -41,7 +41,7 @@ WITH sessions AS (
            -- 26 characters, like the store's own customer ids (short ids hash faster and flatter the figures).
            'CU' || lpad(CAST(hash(i * 7919) % {customers} AS VARCHAR), 24, '0') AS customer_id,
            -- The surrogate key intake gives the same customer (one per id, numbered from 1).
-           hash(i * 7919) % {customers} + 1 AS customer_key,
+           CAST(hash(i * 7919) % {customers} + 1 AS BIGINT) AS customer_key,
            TIMESTAMP '2026-01-01' + to_seconds(CAST(hash(i * 104729) % (180 * 86400) AS BIGINT)) AS started,
            (hash(i * 1299709) % 10000) / 10000.0 AS depth,
            ['web', 'app', 'store'][1 + CAST(hash(i * 15485863) % 3 AS INTEGER)] AS channel
